@@ -1,0 +1,98 @@
+"""The `redisbank` command: run the embedded server and seed the ledger."""
+
+import argparse
+import os
+import sys
+
+import redis
+from tqdm import tqdm
+
+from redisbank import config, connection, generator, ledger, runtime
+from redisbank.errors import RedisbankError
+from redisbank.server import EmbeddedServer
+
+
+def _server(args: argparse.Namespace) -> None:
+    server = EmbeddedServer.default()
+    if args.action == "start":
+        started = server.start()
+        print(f"{'started' if started else 'already running'}: {server.url}")
+    elif args.action == "stop":
+        stopped = server.stop()
+        print("stopped" if stopped else "not running")
+    else:
+        status = server.status()
+        for name, value in status.items():
+            print(f"{name}: {value}")
+        if not status["running"]:
+            sys.exit(3)  # like `systemctl status`, so scripts can test it
+
+
+def _seed(args: argparse.Namespace) -> None:
+    client = connection.connect()
+    ledger.prepare(client)
+    start, end = generator.seed_window(args.days, ledger.last_posting_ms(client))
+    drawn = generator.TransactionGenerator(seed=args.seed).spread(
+        args.count, start, end
+    )
+    postings = ledger.post_many(client, drawn)
+    for _ in tqdm(postings, total=args.count, unit="tx", disable=args.quiet):
+        pass
+    print(f"posted {args.count} transactions; balance {ledger.balance_text(client)}")
+
+
+def _redis_cli(args: argparse.Namespace) -> None:
+    # The wheel's redis-cli needs the same private OpenSSL as its server.
+    found = runtime.locate(config.runtime_dir())
+    env = dict(os.environ)
+    if found.library_path:
+        env["LD_LIBRARY_PATH"] = str(found.library_path)
+    url = connection.configured_url() or EmbeddedServer.default().url
+    os.execve(found.cli, [str(found.cli), "-u", url, *args.arguments], env)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="redisbank", description="A mobile bank's sessions and ledger in Redis."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    server = commands.add_parser("server", help="control the embedded Redis Stack")
+    server.add_argument("action", choices=["start", "stop", "status"])
+    server.set_defaults(run=_server)
+
+    seed = commands.add_parser("seed", help="post generated transactions")
+    seed.add_argument("--count", type=int, default=500, help="how many (default 500)")
+    seed.add_argument("--days", type=float, default=90, help="spread over (default 90)")
+    seed.add_argument("--seed", type=int, default=None, help="repeatable random draws")
+    seed.add_argument("--quiet", action="store_true", help="no progress bar")
+    seed.set_defaults(run=_seed)
+
+    cli = commands.add_parser(
+        "redis-cli", help="run redis-cli against REDIS_URL or the embedded server"
+    )
+    cli.add_argument("arguments", nargs=argparse.REMAINDER, help="passed to redis-cli")
+    cli.set_defaults(run=_redis_cli)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    # redis-cli's own options (--scan, -n) must reach it, not argparse.
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "redis-cli":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "redis-cli":
+        args.arguments = extra + args.arguments
+    try:
+        args.run(args)
+    except RedisbankError as error:
+        sys.exit(f"redisbank: {error}")
+    except redis.RedisError as error:
+        sys.exit(f"redisbank: Redis failed mid-command ({error}); check the server")
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""The embedded Redis Stack: one server per state folder, outliving its callers.
+
+The server runs as a daemon bound to 127.0.0.1, with its data persisted as an
+append-only file under the state folder, so notebook kernels, the API and the
+tests can come and go while what they wrote stays.
+"""
+
+import fcntl
+import logging
+import os
+import signal
+import subprocess
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from redisbank import config, runtime
+from redisbank.errors import ServerError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    """An embedded Redis Stack identified by its state folder and port."""
+
+    home: Path
+    port: int
+
+    @classmethod
+    def default(cls) -> "EmbeddedServer":
+        """Return the server that `make run`, JupyterLab and the CLI share."""
+        return cls(config.home_dir(), config.embedded_port())
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "redis.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "redis.log"
+
+    def pid(self) -> int | None:
+        """Return the server's process id if it is alive, else None."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+            os.kill(pid, 0)
+        except (FileNotFoundError, ValueError, ProcessLookupError):
+            return None
+        except PermissionError:
+            pass
+        return pid
+
+    def is_running(self) -> bool:
+        """Tell whether a server answers PING on this port."""
+        client = self._client(timeout=0.5)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+    def start(self) -> bool:
+        """Start the server unless it runs already; return True if it was started."""
+        with self._lock():
+            if self.is_running():
+                return False
+            found = runtime.locate(config.runtime_dir())
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            command = [str(found.server), *self._arguments(found)]
+            env = dict(os.environ)
+            if found.library_path:
+                env["LD_LIBRARY_PATH"] = str(found.library_path)
+
+            result = subprocess.run(command, env=env, capture_output=True, text=True)
+            if result.returncode != 0:
+                raise ServerError(
+                    f"redis-server exited with {result.returncode}: "
+                    f"{(result.stderr or result.stdout).strip()}"
+                )
+            self._wait_until_ready()
+            log.info("embedded Redis Stack started on port %s", self.port)
+            return True
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop the server, saving its data first; return True if one was running."""
+        pid = self.pid()
+        if pid is None and not self.is_running():
+            return False
+        client = self._client(timeout=timeout)
+        try:
+            client.shutdown(save=True)
+        except redis.ConnectionError:
+            pass  # the server closes the connection as it exits
+        except redis.RedisError as error:
+            if pid is None:
+                message = f"could not stop the server on {self.port}: {error}"
+                raise ServerError(message) from error
+            os.kill(pid, signal.SIGTERM)
+        finally:
+            client.close()
+
+        deadline = time.monotonic() + timeout
+        while self.is_running() or (pid and self.pid() == pid):
+            if time.monotonic() > deadline:
+                raise ServerError(f"the server on port {self.port} did not stop")
+            time.sleep(0.05)
+        return True
+
+    def status(self) -> dict:
+        """Describe the server: whether it runs, where, and what it holds."""
+        info = {
+            "running": False,
+            "url": self.url,
+            "home": str(self.home),
+            "pid": self.pid(),
+        }
+        client = self._client(timeout=0.5)
+        try:
+            server = client.info("server")
+            memory = client.info("memory")
+            info.update(
+                running=True,
+                version=server["redis_version"],
+                keys=client.dbsize(),
+                used_memory=memory["used_memory_human"],
+            )
+        except redis.RedisError:
+            pass
+        finally:
+            client.close()
+        return info
+
+    def _client(self, timeout: float) -> redis.Redis:
+        # A probe must answer at once: redis-py would otherwise retry a refused
+        # connection with backoff for seconds.
+        return redis.Redis(
+            host="127.0.0.1",
+            port=self.port,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+        )
+
+    def _arguments(self, found: runtime.Runtime) -> list[str]:
+        arguments = [
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--protected-mode", "yes",
+            "--daemonize", "yes",
+            "--pidfile", str(self.pid_file),
+            "--logfile", str(self.log_file),
+            "--dir", str(self.data_dir),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+        ]  # fmt: skip
+        for module in found.modules:
+            arguments += ["--loadmodule", str(module)]
+        return arguments
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + config.SERVER_START_TIMEOUT_S
+        while not self.is_running():
+            if time.monotonic() > deadline:
+                raise ServerError(
+                    f"the embedded Redis Stack did not answer on port {self.port} "
+                    f"within {config.SERVER_START_TIMEOUT_S:.0f} s; its log "
+                    f"{self.log_file} ends with: {self._log_tail()}"
+                )
+            time.sleep(0.05)
+
+    def _log_tail(self, lines: int = 3) -> str:
+        try:
+            return " / ".join(self.log_file.read_text().splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"
+
+    @contextmanager
+    def _lock(self):
+        # Two kernels connecting at once must not start two servers.
+        self.home.mkdir(parents=True, exist_ok=True)
+        with open(self.home / "server.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)

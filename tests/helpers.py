@@ -1,0 +1,23 @@
+"""Transactions with amounts a test chooses, so the right answer is known."""
+
+from datetime import UTC, datetime, timedelta
+
+from redisbank.models import BankTransaction
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def transaction(
+    vendor: str, amount_cents: int, minute: int = 0, **fields
+) -> BankTransaction:
+    values = {
+        "from_account": "RB-0000-0001",
+        "to_account": vendor,
+        "vendor": vendor,
+        "description": f"{vendor} purchase",
+        "transaction_type": "Debit card",
+        "amount_cents": amount_cents,
+        "transaction_date": EPOCH + timedelta(minutes=minute),
+        **fields,
+    }
+    return BankTransaction(**values)
