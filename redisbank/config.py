@@ -58,9 +58,6 @@ SOCKET_TIMEOUT_S = 1.0
 CONNECT_TIMEOUT_S = 1.0
 SERVER_START_TIMEOUT_S = 10.0
 
-# The modules a server must load, by the name MODULE LIST reports.
-REQUIRED_MODULES = {"ReJSON": "JSON", "search": "Search", "timeseries": "TimeSeries"}
-
 # Key layout. Everything the bank writes starts with PREFIX, except the two keys
 # whose names the original application made public and the notebooks teach.
 PREFIX = "redisBank"

@@ -73,24 +73,40 @@ def _make_client(url: str) -> redis.Redis:
     )
 
 
+# One harmless command per module. Probing commands rather than reading MODULE
+# LIST also works for users whose ACL forbids admin commands, as on managed Redis.
+_MODULE_PROBES = {
+    "JSON": ("JSON.TYPE", config.PREFIX + ":probe"),
+    "Search": ("FT._LIST",),
+    "TimeSeries": ("TS.QUERYINDEX", "kind=redisbank-probe"),
+}
+
+
 def check_server(client: redis.Redis, url: str, hint: str = "") -> None:
     """Raise RedisUnavailable or MissingModules unless the server is usable."""
     shown = redact(url)
+    pipe = client.pipeline(transaction=False)
+    for probe in _MODULE_PROBES.values():
+        pipe.execute_command(*probe)
     try:
-        loaded = {module["name"] for module in client.module_list()}
+        replies = pipe.execute(raise_on_error=False)
     except redis.AuthenticationError as error:
-        raise RedisUnavailable(
-            shown, f"authentication failed: {error}", hint
-        ) from error
+        reason = f"authentication failed: {error}"
+        raise RedisUnavailable(shown, reason, hint) from error
     except redis.ConnectionError as error:
-        raise RedisUnavailable(
-            shown, str(error) or "connection refused", hint
-        ) from error
+        reason = str(error) or "connection refused"
+        raise RedisUnavailable(shown, reason, hint) from error
     except redis.TimeoutError as error:
         raise RedisUnavailable(shown, "timed out", hint) from error
 
+    for (_, probe), reply in zip(_MODULE_PROBES.items(), replies, strict=True):
+        if isinstance(reply, redis.exceptions.NoPermissionError):
+            reason = f"this user may not run {probe[0]}"
+            raise RedisUnavailable(shown, reason, "grant it with ACL SETUSER")
     missing = [
-        label for name, label in config.REQUIRED_MODULES.items() if name not in loaded
+        module
+        for module, reply in zip(_MODULE_PROBES, replies, strict=True)
+        if isinstance(reply, redis.ResponseError)
     ]
     if missing:
         raise MissingModules(shown, missing)

@@ -84,3 +84,20 @@ def test_redis_url_with_a_user_and_password_authenticates(r):
     finally:
         r.acl_deluser("teller")
         connection.connect()  # point the models back at the default client
+
+
+def test_a_user_barred_from_a_module_is_told_so(r):
+    r.acl_setuser(
+        "clerk",
+        enabled=True,
+        passwords=["+clerk-pass"],
+        commands=["+@all", "-ts.queryindex"],
+        keys=["*"],
+    )
+    port = r.connection_pool.connection_kwargs["port"]
+    try:
+        with pytest.raises(RedisUnavailable, match="may not run TS.QUERYINDEX"):
+            connection.connect(f"redis://clerk:clerk-pass@127.0.0.1:{port}/0")
+    finally:
+        r.acl_deluser("clerk")
+        connection.connect()
