@@ -21,9 +21,9 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[notebooks,test,dev]'
 	@touch $@
 
-server: install ## Start the embedded Redis Stack (a no-op when REDIS_URL is set)
-	@if [ -z "$$REDIS_URL" ]; then $(BIN)/redisbank server start; \
-	else echo "REDIS_URL is set: using $$REDIS_URL"; fi
+server: install ## Start the embedded Redis Stack, or check the server REDIS_URL names
+	@if [ -z "$$REDIS_URL" ]; then $(BIN)/redisbank server start; fi
+	@$(BIN)/redisbank ping
 
 stop: install ## Stop the embedded Redis Stack; its data stays in .redisbank/
 	$(BIN)/redisbank server stop

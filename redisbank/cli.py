@@ -28,6 +28,34 @@ def _server(args: argparse.Namespace) -> None:
             sys.exit(3)  # like `systemctl status`, so scripts can test it
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"count must be zero or more, not {value}")
+    return value
+
+
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not 0 < value <= 3650:
+        raise argparse.ArgumentTypeError(
+            f"days must be above 0 and at most 3650, not {text}"
+        )
+    return value
+
+
+def _ping(args: argparse.Namespace) -> None:
+    url = connection.configured_url() or EmbeddedServer.default().url
+    connection.connect()
+    print(f"ok: {connection.redact(url)} answers, with JSON, Search and TimeSeries")
+
+
 def _seed(args: argparse.Namespace) -> None:
     client = connection.connect()
     ledger.prepare(client)
@@ -61,9 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("action", choices=["start", "stop", "status"])
     server.set_defaults(run=_server)
 
+    ping = commands.add_parser(
+        "ping", help="check that Redis answers and has the modules redisbank needs"
+    )
+    ping.set_defaults(run=_ping)
+
     seed = commands.add_parser("seed", help="post generated transactions")
-    seed.add_argument("--count", type=int, default=500, help="how many (default 500)")
-    seed.add_argument("--days", type=float, default=90, help="spread over (default 90)")
+    seed.add_argument(
+        "--count", type=_count, default=500, help="how many (default 500)"
+    )
+    seed.add_argument("--days", type=_days, default=90, help="spread over (default 90)")
     seed.add_argument("--seed", type=int, default=None, help="repeatable random draws")
     seed.add_argument("--quiet", action="store_true", help="no progress bar")
     seed.set_defaults(run=_seed)
