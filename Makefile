@@ -16,6 +16,7 @@ help: ## List the targets with what they do
 install: $(INSTALLED) ## Create .venv and install redisbank with its notebook and test tools
 
 $(INSTALLED): pyproject.toml
+	@echo "installing redisbank and its tools into $(VENV) (a few minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[notebooks,test,dev]'
@@ -29,6 +30,7 @@ stop: install ## Stop the embedded Redis Stack; its data stays in .redisbank/
 	$(BIN)/redisbank server stop
 
 run: server ## Execute the notebooks in order into build/notebooks, charts into build/figures
+	@rm -rf $(BUILD)/notebooks $(BUILD)/figures
 	@mkdir -p $(BUILD)/notebooks
 	@for notebook in $(NOTEBOOKS); do \
 		echo "running $$notebook"; \

@@ -21,6 +21,8 @@ def _server(args: argparse.Namespace) -> None:
         stopped = server.stop()
         print("stopped" if stopped else "not running")
     else:
+        if connection.configured_url():
+            print("note: REDIS_URL is set, so redisbank uses that server, not this one")
         status = server.status()
         for name, value in status.items():
             print(f"{name}: {value}")

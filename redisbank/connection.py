@@ -67,9 +67,14 @@ def _make_client(url: str) -> redis.Redis:
         socket_timeout=config.SOCKET_TIMEOUT_S,
         socket_connect_timeout=config.CONNECT_TIMEOUT_S,
         health_check_interval=30,
-        # Two quick retries ride out a dropped connection; more would turn a
-        # dead server into a wait of several seconds.
-        retry=Retry(ExponentialBackoff(cap=0.1, base=0.02), 2),
+        # One quick retry rides out a dropped connection (a server restart). A
+        # timeout is not retried: redis-py would retry the handshake and the
+        # command each, turning one silent server into many seconds of waiting.
+        retry=Retry(
+            ExponentialBackoff(cap=0.1, base=0.02),
+            retries=1,
+            supported_errors=(redis.ConnectionError,),
+        ),
     )
 
 

@@ -30,6 +30,12 @@ class BankTransaction(JsonModel, index=True):
         global_key_prefix = config.PREFIX
         model_key_prefix = config.TRANSACTION_PREFIX
 
+    def __init__(self, **data):
+        # redis-om's JsonModel.__init__ asks the server whether RedisJSON is
+        # loaded, so building a transaction would need a connection (and, unbound,
+        # would try localhost:6379). connect() has already checked the modules.
+        super(JsonModel, self).__init__(**data)
+
 
 def bind(client: redis.Redis) -> None:
     """Point the models at client instead of redis-om's REDIS_OM_URL default."""

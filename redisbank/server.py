@@ -9,6 +9,7 @@ import fcntl
 import logging
 import os
 import signal
+import socket
 import subprocess
 import time
 from contextlib import contextmanager
@@ -65,19 +66,17 @@ class EmbeddedServer:
         return pid
 
     def is_running(self) -> bool:
-        """Tell whether a server answers PING on this port."""
-        client = self._client(timeout=0.5)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
+        """Tell whether this server (not another one on its port) is answering."""
+        return self._answering_dir() == self.data_dir.resolve()
 
     def start(self) -> bool:
-        """Start the server unless it runs already; return True if it was started."""
+        """Start the server unless it runs already; return True if it was started.
+
+        Raises ServerError if the port is taken by another program or by another
+        Redis, such as the embedded server of a second checkout.
+        """
         with self._lock():
-            if self.is_running():
+            if self._claim_port():
                 return False
             found = runtime.locate(config.runtime_dir())
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -96,11 +95,59 @@ class EmbeddedServer:
             log.info("embedded Redis Stack started on port %s", self.port)
             return True
 
+    def _claim_port(self) -> bool:
+        """Return True if this server runs; raise if someone else holds the port."""
+        answering = self._answering_dir()
+        if answering == self.data_dir.resolve():
+            return True
+        if answering is not None:
+            raise ServerError(
+                f"port {self.port} is taken by another Redis, whose data is in "
+                f"{answering}: stop that one, or give this checkout its own port "
+                f"with REDISBANK_PORT={self.port + 1}"
+            )
+        with socket.socket() as probe:
+            # As Redis does: connections of a server just stopped may linger.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", self.port))
+            except OSError as error:
+                raise ServerError(
+                    f"port {self.port} is in use by another program "
+                    f"({error.strerror}): "
+                    f"choose a free one with REDISBANK_PORT"
+                ) from error
+        return False
+
+    def _answering_dir(self) -> Path | None:
+        """Return the data folder of the Redis answering on the port, if any.
+
+        A Redis that will not say (CONFIG disabled) counts as someone else's.
+        """
+        client = self._client(timeout=0.5)
+        try:
+            client.ping()
+        except redis.RedisError:
+            return None
+        try:
+            folder = client.config_get("dir").get("dir")
+        except redis.RedisError:
+            return Path("(unknown)")
+        finally:
+            client.close()
+        return Path(folder).resolve() if folder else Path("(unknown)")
+
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop the server, saving its data first; return True if one was running."""
         pid = self.pid()
-        if pid is None and not self.is_running():
+        answering = self._answering_dir()
+        if answering is None:
             return False
+        if answering != self.data_dir.resolve():
+            raise ServerError(
+                f"the Redis on port {self.port} is not this checkout's (its data is "
+                f"in {answering}); it was left running"
+            )
         client = self._client(timeout=timeout)
         try:
             client.shutdown(save=True)
@@ -123,24 +170,28 @@ class EmbeddedServer:
 
     def status(self) -> dict:
         """Describe the server: whether it runs, where, and what it holds."""
+        answering = self._answering_dir()
         info = {
-            "running": False,
+            "running": answering == self.data_dir.resolve(),
             "url": self.url,
             "home": str(self.home),
             "pid": self.pid(),
         }
+        if answering is not None and not info["running"]:
+            info["port_taken_by"] = str(answering)
+            return info
+        if not info["running"]:
+            return info
+
         client = self._client(timeout=0.5)
         try:
-            server = client.info("server")
-            memory = client.info("memory")
             info.update(
-                running=True,
-                version=server["redis_version"],
+                version=client.info("server")["redis_version"],
                 keys=client.dbsize(),
-                used_memory=memory["used_memory_human"],
+                used_memory=client.info("memory")["used_memory_human"],
             )
         except redis.RedisError:
-            pass
+            info["running"] = False
         finally:
             client.close()
         return info

@@ -20,6 +20,7 @@ from redisbank.server import EmbeddedServer
 
 _throwaway: EmbeddedServer | None = None
 _scratch: Path | None = None
+_empty_at_start = False  # REDIS_URL's database held nothing when the run began
 
 
 def free_port() -> int:
@@ -29,7 +30,7 @@ def free_port() -> int:
 
 
 def pytest_configure(config):
-    global _throwaway, _scratch
+    global _throwaway, _scratch, _empty_at_start
     _scratch = Path(tempfile.mkdtemp(prefix="redisbank-tests-"))
     os.environ["REDISBANK_BUILD_DIR"] = str(_scratch / "build")
     if os.environ.get("REDIS_URL"):
@@ -42,6 +43,7 @@ def pytest_configure(config):
                 "throwaway embedded one",
                 returncode=4,
             )
+        _empty_at_start = True
         return
     _throwaway = EmbeddedServer(_scratch / "server", free_port())
     _throwaway.start()
@@ -49,9 +51,12 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
-    connection.close_all()
     if _throwaway is not None:
         _throwaway.stop()
+    elif _empty_at_start:
+        # The database was empty when the run began, so all it holds is ours.
+        connection.connect().flushdb()
+    connection.close_all()
     if _scratch is not None:
         shutil.rmtree(_scratch, ignore_errors=True)
 

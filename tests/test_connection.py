@@ -1,3 +1,4 @@
+import socket
 import subprocess
 import time
 
@@ -101,3 +102,17 @@ def test_a_user_barred_from_a_module_is_told_so(r):
     finally:
         r.acl_deluser("clerk")
         connection.connect()
+
+
+def test_a_server_that_never_answers_times_out_in_about_a_second():
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+    try:
+        started = time.monotonic()
+        with pytest.raises(RedisUnavailable, match="timed out"):
+            connection.connect(url)
+        assert time.monotonic() - started < 2
+    finally:
+        silent.close()

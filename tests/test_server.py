@@ -1,9 +1,13 @@
 import os
+import socket
 import subprocess
 import sys
 
+import pytest
 import redis
 
+from redisbank.errors import ServerError
+from redisbank.server import EmbeddedServer
 from tests.conftest import free_port
 
 
@@ -58,3 +62,28 @@ def test_the_cli_controls_the_server(tmp_path):
     assert "running: True" in status.stdout
     assert cli("stop").stdout.strip() == "stopped"
     assert cli("status").returncode == 3
+
+
+def test_another_checkouts_server_on_the_port_is_neither_used_nor_stopped(
+    tmp_path, embedded_factory
+):
+    mine = embedded_factory(tmp_path / "mine")
+    mine.start()
+    theirs = EmbeddedServer(tmp_path / "theirs", mine.port)
+
+    with pytest.raises(ServerError, match="taken by another Redis, whose data is in"):
+        theirs.start()
+    with pytest.raises(ServerError, match="not this checkout's"):
+        theirs.stop()
+    assert theirs.status()["port_taken_by"] == str((tmp_path / "mine/data").resolve())
+    assert mine.is_running()
+
+
+def test_a_port_held_by_another_program_is_a_clear_error(tmp_path):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen(1)
+        server = EmbeddedServer(tmp_path, squatter.getsockname()[1])
+        with pytest.raises(ServerError, match="in use by another program"):
+            server.start()
+        assert not server.pid_file.exists()
