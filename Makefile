@@ -34,7 +34,7 @@ run: server ## Execute the notebooks in order into build/notebooks, charts into 
 	@mkdir -p $(BUILD)/notebooks
 	@for notebook in $(NOTEBOOKS); do \
 		echo "running $$notebook"; \
-		$(BIN)/papermill --no-progress-bar --kernel python3 --cwd notebooks \
+		$(BIN)/papermill --no-progress-bar --log-level WARNING --kernel python3 --cwd notebooks \
 			"$$notebook" "$(BUILD)/notebooks/$$(basename $$notebook)" || exit 1; \
 	done
 	@echo "executed notebooks: $(BUILD)/notebooks/"

@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import redis
 from tqdm import tqdm
@@ -35,8 +36,10 @@ def _count(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"count must be zero or more, not {value}")
+    if not 0 <= value <= config.MAX_SEED_COUNT:
+        raise argparse.ArgumentTypeError(
+            f"count must be from 0 to {config.MAX_SEED_COUNT:,}, not {value}"
+        )
     return value
 
 
@@ -78,6 +81,12 @@ def _redis_cli(args: argparse.Namespace) -> None:
     if found.library_path:
         env["LD_LIBRARY_PATH"] = str(found.library_path)
     url = connection.configured_url() or EmbeddedServer.default().url
+    # The password goes through the environment, not argv, where `ps` shows it.
+    parts = urlsplit(url)
+    if parts.password:
+        env["REDISCLI_AUTH"] = unquote(parts.password)
+        user = f"{parts.username}@" if parts.username else ""
+        url = urlunsplit(parts._replace(netloc=f"{user}{parts.hostname}:{parts.port}"))
     os.execve(found.cli, [str(found.cli), "-u", url, *args.arguments], env)
 
 

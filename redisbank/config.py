@@ -7,6 +7,8 @@ can see the whole data layout in one place.
 import os
 from pathlib import Path
 
+from redisbank.errors import InvalidInput
+
 # Where the project keeps its state: the checkout when redisbank runs from one,
 # otherwise the user's state directory.
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -50,7 +52,10 @@ def build_dir() -> Path:
 
 def embedded_port() -> int:
     """Return the port of the embedded Redis Stack (6379 is left to a real one)."""
-    return int(os.environ.get(ENV_PORT) or 16379)
+    text = os.environ.get(ENV_PORT) or "16379"
+    if not text.isdigit() or not 1024 <= int(text) <= 65535:
+        raise InvalidInput(f"{ENV_PORT}={text!r} is not a port from 1024 to 65535")
+    return int(text)
 
 
 # Connection behaviour: a dead server must be a quick, clear error, not a hang.
@@ -86,4 +91,8 @@ DEMO_PROFILE = {
 
 # The ledger.
 OPENING_BALANCE_CENTS = 100_000_00
+# Lua and RedisTimeSeries hold numbers as doubles, exact for integers below 2**53
+# cents; one amount is capped far below that so sums stay exact too.
+MAX_AMOUNT_CENTS = 10**12  # ten billion in currency units
+MAX_SEED_COUNT = 10_000_000
 SEARCH_TERM_MAX_CHARS = 200

@@ -61,6 +61,14 @@ def _make_client(url: str) -> redis.Redis:
             "not a redis:// or rediss:// URL",
             "set REDIS_URL like redis://host:6379",
         )
+    try:
+        return _client_from_url(url)
+    except ValueError as error:
+        reason = f"not a valid URL: {error}"
+        raise RedisUnavailable(redact(url), reason, "fix REDIS_URL") from error
+
+
+def _client_from_url(url: str) -> redis.Redis:
     return redis.Redis.from_url(
         url,
         decode_responses=True,
@@ -103,6 +111,8 @@ def check_server(client: redis.Redis, url: str, hint: str = "") -> None:
         raise RedisUnavailable(shown, reason, hint) from error
     except redis.TimeoutError as error:
         raise RedisUnavailable(shown, "timed out", hint) from error
+    except redis.ResponseError as error:  # refused at the handshake: a bad db number
+        raise RedisUnavailable(shown, str(error), "check the URL's database") from error
 
     for (_, probe), reply in zip(_MODULE_PROBES.items(), replies, strict=True):
         if isinstance(reply, redis.exceptions.NoPermissionError):

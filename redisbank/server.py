@@ -55,15 +55,17 @@ class EmbeddedServer:
         return self.home / "redis.log"
 
     def pid(self) -> int | None:
-        """Return the server's process id if it is alive, else None."""
+        """Return the server's process id if a redis-server runs under it, else None.
+
+        A pid file outlives a crash, and its number may since belong to another
+        process, which must never be signalled in the server's place.
+        """
         try:
             pid = int(self.pid_file.read_text().strip())
-            os.kill(pid, 0)
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except (FileNotFoundError, ValueError, ProcessLookupError):
             return None
-        except PermissionError:
-            pass
-        return pid
+        return pid if b"redis-server" in command else None
 
     def is_running(self) -> bool:
         """Tell whether this server (not another one on its port) is answering."""

@@ -35,7 +35,7 @@ def test_seed_posts_and_reports_the_balance(r):
 
 def test_bad_arguments_are_refused_before_anything_is_written(r):
     for option, value, message in (
-        ("--count", "-3", "count must be zero or more, not -3"),
+        ("--count", "-3", "count must be from 0 to 10,000,000, not -3"),
         ("--count", "lots", "'lots' is not a whole number"),
         ("--days", "nan", "days must be above 0"),
         ("--days", "0", "days must be above 0"),

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from redisbank import config, connection, runtime
-from redisbank.errors import MissingModules, RedisUnavailable
+from redisbank.errors import InvalidInput, MissingModules, RedisUnavailable
 from tests.conftest import free_port
 
 
@@ -116,3 +116,24 @@ def test_a_server_that_never_answers_times_out_in_about_a_second():
         assert time.monotonic() - started < 2
     finally:
         silent.close()
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("redis://127.0.0.1:99999/0", "not a valid URL"),
+        ("redis://127.0.0.1:{port}/99", "DB index is out of range"),
+    ],
+)
+def test_malformed_urls_are_named(r, url, reason):
+    port = r.connection_pool.connection_kwargs["port"]
+    with pytest.raises(RedisUnavailable, match=reason):
+        connection.connect(url.format(port=port))
+    connection.connect()
+
+
+def test_a_bad_embedded_port_is_refused(monkeypatch):
+    monkeypatch.delenv("REDIS_URL")
+    monkeypatch.setenv("REDISBANK_PORT", "abc")
+    with pytest.raises(InvalidInput, match="REDISBANK_PORT='abc' is not a port"):
+        connection.connect()

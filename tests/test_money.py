@@ -18,10 +18,24 @@ def test_format_amount_groups_thousands():
     assert money.format_amount(-123456) == "-1,234.56"
 
 
-@pytest.mark.parametrize("bad", ["12.345", "abc", "NaN", "inf"])
-def test_to_cents_refuses_what_is_not_whole_cents(bad):
-    with pytest.raises(InvalidInput):
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        ("12.345", "fraction of a cent"),
+        ("abc", "not an amount"),
+        ("NaN", "not an amount"),
+        ("inf", "not an amount"),
+        ("1e5", "not an amount"),
+        ("1_000", "not an amount"),
+        ("١٢", "not an amount"),
+        ("9" * 5000, "not an amount"),
+        ("10000000000.01", "more than the largest amount"),
+    ],
+)
+def test_to_cents_refuses_what_is_not_plain_whole_cents(bad, reason):
+    with pytest.raises(InvalidInput, match=reason) as caught:
         money.to_cents(bad)
+    assert len(str(caught.value)) < 120
 
 
 def test_a_million_cent_postings_add_up_exactly():

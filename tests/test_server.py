@@ -87,3 +87,17 @@ def test_a_port_held_by_another_program_is_a_clear_error(tmp_path):
         with pytest.raises(ServerError, match="in use by another program"):
             server.start()
         assert not server.pid_file.exists()
+
+
+def test_a_stale_pid_file_never_gets_another_process_signalled(tmp_path):
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        server = EmbeddedServer(tmp_path, free_port())
+        tmp_path.mkdir(exist_ok=True)
+        server.pid_file.write_text(str(bystander.pid))
+        assert server.pid() is None
+        assert server.stop() is False
+        assert bystander.poll() is None  # still running
+    finally:
+        bystander.kill()
+        bystander.wait()
