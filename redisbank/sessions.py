@@ -117,17 +117,35 @@ return 1
 """
 
 # KEYS: old key, new key, old index, new index. ARGV: now, old digest, new
-# digest, new document, new deadline, whether the old session must still exist.
+# digest, then either 'copy' (the old session moves, or nothing happens if it
+# is gone) or 'replace' and the new document, then pairs of JSON path and value
+# to set on the new session.
 _ROTATE = (
     _REINDEX
     + """
-local existed = redis.call('DEL', KEYS[1])
+local now = tonumber(ARGV[1])
+local raw, first = ARGV[5], 6
+if ARGV[4] == 'copy' then
+  raw, first = redis.call('JSON.GET', KEYS[1]), 5
+end
+redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], ARGV[2])
-if existed == 0 and ARGV[6] == '1' then return 0 end
-redis.call('JSON.SET', KEYS[2], '$', ARGV[4])
-redis.call('PEXPIREAT', KEYS[2], ARGV[5])
-reindex(KEYS[4], ARGV[3], ARGV[5], ARGV[1])
-return 1
+if not raw then return 0 end
+local doc = cjson.decode(raw)
+local seen = math.max(now, doc.last_seen_ms)
+if now >= doc.expires_at_ms or now >= doc.last_seen_ms + doc.idle_timeout_ms then
+  return 0
+end
+local deadline = string.format('%d',
+  math.min(seen + doc.idle_timeout_ms, doc.expires_at_ms))
+redis.call('JSON.SET', KEYS[2], '$', raw)
+redis.call('JSON.SET', KEYS[2], '$.last_seen_ms', string.format('%d', seen))
+for i = first, #ARGV, 2 do
+  redis.call('JSON.SET', KEYS[2], ARGV[i], ARGV[i + 1])
+end
+redis.call('PEXPIREAT', KEYS[2], deadline)
+reindex(KEYS[4], ARGV[3], deadline, ARGV[1])
+return redis.call('JSON.GET', KEYS[2])
 """
 )
 
@@ -276,7 +294,8 @@ class SessionStore:
         token, document = self._new_document(username, profile, permissions)
         document["client"] = client_label[: config.SESSION_CLIENT_MAX_CHARS]
         if replacing is not None:
-            self._move(replacing, token, document, must_exist=False)
+            changes = ["replace", json.dumps(document)]
+            self._move(replacing, token, changes, username=username)
             return Session(token, document)
 
         with self._talking():
@@ -336,48 +355,34 @@ class SessionStore:
             return bool(self._update(keys=[session.key], args=args))
 
     def rotate(
-        self,
-        session: Session,
-        *,
-        permissions: list[str] | None = None,
-        must_exist: bool = True,
+        self, session: Session, *, permissions: list[str] | None = None
     ) -> Session | None:
         """Move session to a fresh token, optionally with new permissions.
 
-        The old token stops working in the same step. The session keeps its
-        data, its creation time and so its absolute limit. Returns None, and
-        creates nothing, if must_exist and the old session is already gone.
+        The stored session moves as it is in Redis, fields written by other
+        requests included, and the old token stops working in the same step.
+        It keeps its creation time and so its absolute limit. Returns None, and
+        creates nothing, if the session has already gone or run out.
         """
         token = secrets.token_urlsafe(config.SESSION_TOKEN_BYTES)
-        document = dict(session.data)
+        changes = ["copy", "$.handle", json.dumps(handle_of(digest_of(token)))]
         if permissions is not None:
-            document["permissions"] = _checked_permissions(permissions)
-        document["handle"] = handle_of(digest_of(token))
-        document["last_seen_ms"] = max(self._now_ms(), document["last_seen_ms"])
-        moved = self._move(session, token, document, must_exist=must_exist)
-        return Session(token, document) if moved else None
+            changes += ["$.permissions", json.dumps(_checked_permissions(permissions))]
+        moved = self._move(session, token, changes, username=session.username)
+        return Session(token, json.loads(moved)) if moved else None
 
     def _move(
-        self, old: Session, token: str, document: dict[str, Any], must_exist: bool
-    ) -> bool:
+        self, old: Session, token: str, changes: list[str], *, username: str
+    ) -> str | None:
         with self._talking():
-            return bool(
-                self._rotate(
-                    keys=[
-                        old.key,
-                        session_key(token),
-                        index_key(old.username),
-                        index_key(document["username"]),
-                    ],
-                    args=[
-                        self._now_ms(),
-                        old.digest,
-                        digest_of(token),
-                        json.dumps(document),
-                        self._deadline(document),
-                        int(must_exist),
-                    ],
-                )
+            return self._rotate(
+                keys=[
+                    old.key,
+                    session_key(token),
+                    index_key(old.username),
+                    index_key(username),
+                ],
+                args=[self._now_ms(), old.digest, digest_of(token), *changes],
             )
 
     def destroy(self, session: Session) -> bool:

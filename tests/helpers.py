@@ -1,5 +1,6 @@
-"""Transactions with amounts a test chooses, so the right answer is known."""
+"""Transactions with amounts a test chooses, and a clock a test moves by hand."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from redisbank.models import BankTransaction
@@ -21,3 +22,16 @@ def transaction(
         **fields,
     }
     return BankTransaction(**values)
+
+
+class FakeClock:
+    """A clock for the session store that a test moves by hand, from real now."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
