@@ -18,6 +18,8 @@ import redis
 from redisbank import connection
 from redisbank.server import EmbeddedServer
 
+TEST_SECRET = "a-test-secret-that-is-long-enough-1234"
+
 _throwaway: EmbeddedServer | None = None
 _scratch: Path | None = None
 
@@ -103,7 +105,7 @@ def serve_api():
     running = []
 
     def serve(client: redis.Redis, balance_reader=None, **settings) -> str:
-        settings = {"secret": "a-test-secret-that-is-long-enough-1234", **settings}
+        settings = {"secret": TEST_SECRET, **settings}
         extra = {"balance_reader": balance_reader} if balance_reader else {}
         app = api.create_app(client, api.ApiSettings(**settings), **extra)
         running.append(serving.BackgroundApi(app).start())

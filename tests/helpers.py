@@ -35,3 +35,17 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def log_in(http, username: str = "bob", password: str = "redisbank-demo"):
+    """Log in over HTTP as a browser would (a form); return the response."""
+    response = http.post(
+        "/perform_login", data={"username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Return the header a mobile client sends with its token."""
+    return {"Authorization": f"Bearer {token}"}
