@@ -77,6 +77,9 @@ BIGSPENDERS_KEY = "bigspenders"
 SESSION_IDLE_TIMEOUT_S = 15 * 60
 SESSION_ABSOLUTE_TIMEOUT_S = 8 * 3600
 SESSION_TOKEN_BYTES = 32  # 256 bits from the operating system's CSPRNG
+# Reads closer together than this record no new last-seen time (at most a
+# hundredth of the idle timeout): a burst of requests costs no writes.
+SESSION_TOUCH_RESOLUTION_S = 1.0
 
 # The demo customer and the account the ledger posts to.
 DEMO_USERNAME = "bob"

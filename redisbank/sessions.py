@@ -7,7 +7,10 @@ on the server:
 
 - loading checks the idle and the absolute limit, records the time it was
   seen and sets the key's expiry to the nearer of the two limits, in one round
-  trip; the key never outlives the absolute limit, however often it is read;
+  trip; the key never outlives the absolute limit, however often it is read.
+  A read less than the touch resolution after the last recorded one (a
+  second, or a hundredth of the idle timeout if that is shorter) writes
+  nothing, so the idle timeout runs from the last request to within that;
 - updating changes only the fields it names, and does nothing to a session
   that was deleted or has run out, so a late request cannot bring one back;
 - rotating writes the session under a new token and deletes the old key in the
@@ -65,10 +68,8 @@ return 1
 """
 )
 
-# Replies: {'ok', document}, {'missing'}, {'expired'} or {'corrupt'}.
-_LOAD = (
-    _REINDEX
-    + """
+# Replies: {'ok', document, last seen}, {'missing'}, {'expired'} or {'corrupt'}.
+_LOAD = """
 local raw = redis.pcall('JSON.GET', KEYS[1])
 if type(raw) == 'table' then
   redis.call('DEL', KEYS[1])
@@ -89,14 +90,22 @@ if now >= doc.expires_at_ms or now >= doc.last_seen_ms + doc.idle_timeout_ms the
   redis.call('ZREM', index, ARGV[3])
   return {'expired'}
 end
+-- A read within the touch resolution of the last one moves the deadline by
+-- less than that, so it writes nothing: bursts of requests stay read-only.
 local seen = math.max(now, doc.last_seen_ms)
-local deadline = math.min(seen + doc.idle_timeout_ms, doc.expires_at_ms)
+if seen - doc.last_seen_ms < tonumber(ARGV[4]) then
+  return {'ok', raw, string.format('%d', doc.last_seen_ms)}
+end
+local deadline = string.format('%d',
+  math.min(seen + doc.idle_timeout_ms, doc.expires_at_ms))
 redis.call('JSON.SET', KEYS[1], '$.last_seen_ms', string.format('%d', seen))
-redis.call('PEXPIREAT', KEYS[1], string.format('%d', deadline))
-reindex(index, ARGV[3], string.format('%d', deadline), ARGV[1])
-return {'ok', raw}
+redis.call('PEXPIREAT', KEYS[1], deadline)
+-- A read only ever moves the index's expiry later (GT): the full reindex,
+-- pruning included, is left to the writes, so a read stays cheap.
+redis.call('ZADD', index, deadline, ARGV[3])
+redis.call('PEXPIREAT', index, deadline, 'GT')
+return {'ok', raw, string.format('%d', seen)}
 """
-)
 
 # ARGV: now, then pairs of JSON path and JSON value. Returns 1 if written.
 _UPDATE = """
@@ -268,6 +277,9 @@ class SessionStore:
         self.client = client
         self.idle_timeout_ms = round(idle_timeout_s * 1000)
         self.absolute_timeout_ms = round(absolute_timeout_s * 1000)
+        self.touch_resolution_ms = min(
+            round(config.SESSION_TOUCH_RESOLUTION_S * 1000), self.idle_timeout_ms // 100
+        )
         self.clock = clock
         self._create = client.register_script(_CREATE)
         self._load = client.register_script(_LOAD)
@@ -322,7 +334,7 @@ class SessionStore:
         with self._talking():
             reply = self._load(
                 keys=[config.SESSION_KEY.format(digest=digest)],
-                args=[now, _INDEX_PREFIX, digest],
+                args=[now, _INDEX_PREFIX, digest, self.touch_resolution_ms],
             )
         status = _text(reply[0])
         if status != "ok":
@@ -336,7 +348,7 @@ class SessionStore:
             log.warning("undecodable session %s discarded", handle_of(digest))
             self.destroy_key(digest, None)
             return None
-        document["last_seen_ms"] = max(now, document["last_seen_ms"])
+        document["last_seen_ms"] = int(reply[2])
         return Session(token, document)
 
     def update(self, session: Session, **fields: Any) -> bool:
