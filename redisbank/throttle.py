@@ -34,6 +34,11 @@ def _counter_key(scope: str, value: str) -> str:
     return config.LOGIN_FAILURES_KEY.format(scope=scope, digest=digest)
 
 
+def counter_keys(username: str, address: str) -> list[str]:
+    """Return the keys counting failures for username and for address."""
+    return [_counter_key("user", username), _counter_key("address", address)]
+
+
 class LoginThrottle:
     """Refuses logins for a username or an address after too many failures."""
 
