@@ -91,6 +91,7 @@ def create_app(
     it is a parameter so that a caller can stand a slow ledger behind it.
     """
     signer = TokenSigner(settings.secret, demo_mode=settings.demo_mode)
+    auth.warm_up()
     store = SessionStore(
         client,
         idle_timeout_s=settings.idle_timeout_s,

@@ -31,6 +31,11 @@ def _dummy_hash() -> str:
     return _hasher.hash("no user has this password")
 
 
+def warm_up() -> None:
+    """Compute the dummy hash now, so the first unknown user is not the slow one."""
+    _dummy_hash()
+
+
 def user_key(username: str) -> str:
     return config.USER_KEY.format(username=username)
 
