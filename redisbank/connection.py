@@ -68,8 +68,13 @@ def _make_client(url: str) -> redis.Redis:
         socket_connect_timeout=config.CONNECT_TIMEOUT_S,
         health_check_interval=30,
         # Two quick retries ride out a dropped connection; more would turn a
-        # dead server into a wait of several seconds.
-        retry=Retry(ExponentialBackoff(cap=0.1, base=0.02), 2),
+        # dead server into a wait of several seconds. A timeout is not retried:
+        # a server that hangs is an error after one socket timeout, not three.
+        retry=Retry(
+            ExponentialBackoff(cap=0.1, base=0.02),
+            2,
+            supported_errors=(redis.ConnectionError,),
+        ),
     )
 
 

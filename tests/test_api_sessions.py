@@ -1,6 +1,8 @@
 """Sessions over real HTTP: regeneration, expiry, races, revocation, outages."""
 
 import logging
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -262,4 +264,25 @@ def test_redis_down_is_a_quick_503_and_the_api_recovers_by_itself(
         server.start()
         assert http.get("/api/session").status_code == 200
         assert http.get("/transaction/balance").json()["stored_in_session"] is True
+    connection.close_all()
+
+
+def test_a_hung_redis_is_a_503_after_one_socket_timeout(
+    embedded_factory, serve_api, tmp_path: Path
+):
+    server = embedded_factory(tmp_path / "redis")
+    server.start()
+    url = serve_api(connection.connect(server.url))
+    with httpx.Client(base_url=url, timeout=10) as http:
+        log_in(http)
+        os.kill(server.pid(), signal.SIGSTOP)  # the process is there but silent
+        try:
+            started = time.monotonic()
+            hung = http.get("/api/session")
+            elapsed = time.monotonic() - started
+        finally:
+            os.kill(server.pid(), signal.SIGCONT)
+        assert hung.status_code == 503
+        assert 0.9 < elapsed < 1.6  # one socket timeout of 1 s, no retries
+        assert http.get("/api/session").status_code == 200
     connection.close_all()
