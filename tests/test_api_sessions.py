@@ -195,6 +195,27 @@ def test_a_cookie_with_one_byte_flipped_is_401_and_a_warning(r, http, caplog):
     assert http.get("/api/session").status_code == 200  # the genuine one still works
 
 
+@pytest.mark.parametrize(
+    "value", ["garbage", "a.b.c", "x" * 4000, ".", "A" * 43, "Bearer-ish value"]
+)
+def test_a_malformed_cookie_is_no_session_a_warning_and_no_key(r, http, value, caplog):
+    log_in(http)
+    keys_before = sorted(r.keys("*"))
+    with (
+        httpx.Client(base_url=http.base_url) as stranger,
+        caplog.at_level(logging.WARNING, logger="redisbank.security"),
+    ):
+        stranger.cookies.set("redisbank_session", value)
+        session_reply = stranger.get("/api/session")
+        login_reply = stranger.post(
+            "/perform_login", data={"username": "bob", "password": "redisbank-demo"}
+        )
+    assert session_reply.status_code == 401
+    assert login_reply.status_code == 200  # a fresh anonymous state: login works
+    assert "tampered or malformed session credential" in caplog.text
+    assert len(sorted(r.keys("*"))) == len(keys_before) + 1  # the new session only
+
+
 def test_undecodable_stored_data_is_no_session(r, http, caplog):
     log_in(http)
     key = session_keys(r)[0]
