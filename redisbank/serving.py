@@ -13,8 +13,6 @@ from fastapi import FastAPI
 from redisbank import config
 from redisbank.errors import ServerError
 
-_START_TIMEOUT_S = 10.0
-
 
 def serve(app: FastAPI, port: int, host: str = config.API_HOST) -> None:
     """Serve app until interrupted."""
@@ -43,7 +41,7 @@ class BackgroundApi:
     def start(self) -> "BackgroundApi":
         """Start serving and wait until the socket listens."""
         self._thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT_S
+        deadline = time.monotonic() + config.API_START_TIMEOUT_S
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise ServerError(f"the API did not start on {self.host}:{self.port}")
@@ -54,7 +52,7 @@ class BackgroundApi:
     def stop(self) -> None:
         """Stop serving, letting requests in flight finish."""
         self._server.should_exit = True
-        self._thread.join(timeout=_START_TIMEOUT_S)
+        self._thread.join(timeout=config.API_START_TIMEOUT_S)
 
     def __enter__(self) -> "BackgroundApi":
         return self.start()
