@@ -332,9 +332,13 @@ class SessionStore:
         now = self._now_ms()
         digest = digest_of(token)
         with self._talking():
-            reply = self._load(
-                keys=[config.SESSION_KEY.format(digest=digest)],
-                args=[now, _INDEX_PREFIX, digest, self.touch_resolution_ms],
+            reply = self._evalsha(
+                self._load,
+                _KEY_PREFIX + digest,
+                now,
+                _INDEX_PREFIX,
+                digest,
+                self.touch_resolution_ms,
             )
         status = _text(reply[0])
         if status != "ok":
@@ -437,6 +441,15 @@ class SessionStore:
             return int(
                 self._destroy_all(keys=[index_key(username)], args=[_KEY_PREFIX])
             )
+
+    def _evalsha(self, script, key: str, *args: Any) -> Any:
+        # Every request loads its session: calling EVALSHA directly saves the
+        # dozen microseconds that redis-py's Script wrapper adds to each call
+        # (bench/sessions.py), about an eighth of a round trip.
+        try:
+            return self.client.evalsha(script.sha, 1, key, *args)
+        except redis.exceptions.NoScriptError:
+            return script(keys=[key], args=args)
 
     def _live(self, username: str) -> Iterator[tuple[str, dict[str, Any]]]:
         with self._talking():
