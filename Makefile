@@ -9,6 +9,7 @@ BUILD := build
 
 .DEFAULT_GOAL := help
 .PHONY: help install server stop run test lab lint clean
+.PHONY: api bench
 
 help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,9 +49,16 @@ test: install ## Run the tests and the notebooks (nbmake) against a throwaway Re
 lab: server ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
+api: server ## Serve the HTTP API on 127.0.0.1 (demo mode unless a secret is set)
+	@if [ -z "$$REDISBANK_SESSION_SECRET" ]; then export REDISBANK_DEMO_MODE=1; fi; \
+	$(BIN)/redisbank api
+
+bench: install ## Measure a session load against a raw GET, and a login
+	$(BIN)/python bench/sessions.py
+
 lint: install ## Check formatting and common mistakes with ruff
-	$(BIN)/ruff format --check redisbank tests
-	$(BIN)/ruff check redisbank tests
+	$(BIN)/ruff format --check redisbank tests bench
+	$(BIN)/ruff check redisbank tests bench
 
 clean: ## Remove build outputs (the server's data in .redisbank/ stays)
 	rm -rf $(BUILD) .pytest_cache

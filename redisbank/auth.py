@@ -2,7 +2,9 @@
 
 Passwords are stored only as argon2id hashes (argon2-cffi's defaults, the
 RFC 9106 low-memory profile). An unknown username is checked against a dummy
-hash, so it costs as long as a wrong password and the two cannot be told apart.
+hash, so it costs as long as a wrong password and the two cannot be told apart;
+both raise the same LoginFailed. Failed logins are throttled (see throttle.py)
+before any password is checked.
 """
 
 import logging
@@ -14,9 +16,10 @@ import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from redisbank import config, sessions
+from redisbank import config
 from redisbank.errors import InvalidInput, LoginFailed
-from redisbank.sessions import Session
+from redisbank.sessions import Session, SessionStore
+from redisbank.throttle import LoginThrottle
 
 log = logging.getLogger("redisbank.security")
 
@@ -28,19 +31,40 @@ def _dummy_hash() -> str:
     return _hasher.hash("no user has this password")
 
 
+def warm_up() -> None:
+    """Compute the dummy hash now, so the first unknown user is not the slow one."""
+    _dummy_hash()
+
+
 def user_key(username: str) -> str:
     return config.USER_KEY.format(username=username)
 
 
 def create_user(
-    client: redis.Redis, username: str, password: str, profile: dict[str, Any]
+    client: redis.Redis,
+    username: str,
+    password: str,
+    profile: dict[str, Any],
+    permissions: list[str] | None = None,
 ) -> None:
-    """Store a customer with the argon2id hash of password, replacing any before."""
-    if not username or not username.isalnum():
+    """Store a customer with the argon2id hash of password, replacing any before.
+
+    permissions default to the profile's, else to ["user"].
+    """
+    if not _plausible(username):
         raise InvalidInput(f"usernames are letters and digits, not {username!r}")
     if len(password) < 8:
         raise InvalidInput("a password needs at least 8 characters")
-    record = {**profile, "username": username, "password_hash": _hasher.hash(password)}
+    granted = permissions or profile.get("permissions") or ["user"]
+    unknown = [p for p in granted if p not in config.PERMISSIONS]
+    if unknown:
+        raise InvalidInput(f"unknown permissions {unknown}: use {config.PERMISSIONS}")
+    record = {
+        **profile,
+        "username": username,
+        "permissions": list(granted),
+        "password_hash": _hasher.hash(password),
+    }
     client.json().set(user_key(username), "$", record)
 
 
@@ -58,8 +82,8 @@ def ensure_demo_user(client: redis.Redis) -> None:
 
 
 def authenticate(client: redis.Redis, username: str, password: str) -> dict[str, Any]:
-    """Return the customer's profile if password is theirs; raise LoginFailed if not."""
-    record = client.json().get(user_key(username)) if username.isalnum() else None
+    """Return the customer's record, hash left out; LoginFailed if it is not theirs."""
+    record = client.json().get(user_key(username)) if _plausible(username) else None
     if not record:
         _matches(_dummy_hash(), password)  # spend the same time as a real check
         log.warning("login failed: unknown user")
@@ -74,14 +98,66 @@ def authenticate(client: redis.Redis, username: str, password: str) -> dict[str,
     return {k: v for k, v in record.items() if k != "password_hash"}
 
 
-def login(client: redis.Redis, username: str, password: str) -> Session:
-    """Check the password, then open a session holding the customer's profile.
+def login(
+    store: SessionStore,
+    throttle: LoginThrottle,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    client_label: str = "",
+    replacing: Session | None = None,
+) -> Session:
+    """Check the password, then open a session under a fresh token.
 
-    A failed login raises LoginFailed and writes nothing to Redis.
+    The session starts with the least privilege, `user`; step_up grants the
+    rest of the customer's permissions. A session the request arrived with
+    (replacing) ends in the same step, so an id known before login is useless
+    after it. A failed login raises LoginFailed, a locked-out one
+    LoginThrottled; neither writes a session.
     """
-    profile = authenticate(client, username, password)
+    record = _verified(store.client, throttle, username, password, address)
     log.info("login succeeded for %s", username)
-    return sessions.create(client, {"username": username, "profile": profile})
+    return store.create(username, record, ["user"], client_label, replacing=replacing)
+
+
+def step_up(
+    store: SessionStore,
+    throttle: LoginThrottle,
+    session: Session,
+    password: str,
+    *,
+    address: str,
+) -> Session | None:
+    """Grant the session every permission its customer has, under a new token.
+
+    The password is asked for again. Returns None if the session ended
+    meanwhile (a logout elsewhere): it is not brought back.
+    """
+    record = _verified(store.client, throttle, session.username, password, address)
+    log.info("step-up for %s to %s", session.username, record["permissions"])
+    return store.rotate(session, permissions=record["permissions"])
+
+
+def _verified(
+    client: redis.Redis,
+    throttle: LoginThrottle,
+    username: str,
+    password: str,
+    address: str,
+) -> dict[str, Any]:
+    throttle.check(username, address)
+    try:
+        record = authenticate(client, username, password)
+    except LoginFailed:
+        throttle.record_failure(username, address)
+        raise
+    throttle.forget(username)
+    return record
+
+
+def _plausible(username: str) -> bool:
+    return 0 < len(username) <= config.USERNAME_MAX_CHARS and username.isalnum()
 
 
 def _matches(password_hash: str, password: str) -> bool:

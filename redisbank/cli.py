@@ -90,6 +90,17 @@ def _redis_cli(args: argparse.Namespace) -> None:
     os.execve(found.cli, [str(found.cli), "-u", url, *args.arguments], env)
 
 
+def _api(args: argparse.Namespace) -> None:
+    from redisbank import api, serving  # the web stack loads only for this command
+
+    settings = api.ApiSettings.from_env()
+    client = connection.connect()
+    ledger.prepare(client)
+    app = api.create_app(client, settings)
+    print(f"serving the API on http://{config.API_HOST}:{args.port}")
+    serving.serve(app, args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="redisbank", description="A mobile bank's sessions and ledger in Redis."
@@ -119,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cli.add_argument("arguments", nargs=argparse.REMAINDER, help="passed to redis-cli")
     cli.set_defaults(run=_redis_cli)
+
+    serve = commands.add_parser("api", help="serve the HTTP API on 127.0.0.1")
+    serve.add_argument(
+        "--port", type=int, default=config.api_port(), help="default 16480"
+    )
+    serve.set_defaults(run=_api)
     return parser
 
 

@@ -74,9 +74,14 @@ INDEX_SCHEMA_KEY = PREFIX + ":index-schema:{index}"
 BALANCE_TS_KEY = "balance_ts"
 BIGSPENDERS_KEY = "bigspenders"
 
-# Sessions. One hour, as the original application's express-session cookie.
-SESSION_TTL_S = 3600
+# Sessions. OWASP's session management cheat sheet puts the idle timeout of a
+# high-value application at 2 to 30 minutes; the absolute limit is a working day.
+SESSION_IDLE_TIMEOUT_S = 15 * 60
+SESSION_ABSOLUTE_TIMEOUT_S = 8 * 3600
 SESSION_TOKEN_BYTES = 32  # 256 bits from the operating system's CSPRNG
+# Reads closer together than this record no new last-seen time (at most a
+# hundredth of the idle timeout): a burst of requests costs no writes.
+SESSION_TOUCH_RESOLUTION_S = 1.0
 
 # The demo customer and the account the ledger posts to.
 DEMO_USERNAME = "bob"
@@ -96,3 +101,61 @@ OPENING_BALANCE_CENTS = 100_000_00
 MAX_AMOUNT_CENTS = 10**12  # ten billion in currency units
 MAX_SEED_COUNT = 10_000_000
 SEARCH_TERM_MAX_CHARS = 200
+
+# Authentication and sessions over HTTP.
+ENV_SESSION_SECRET = "REDISBANK_SESSION_SECRET"
+ENV_DEMO_MODE = "REDISBANK_DEMO_MODE"
+ENV_IDLE_TIMEOUT = "REDISBANK_SESSION_IDLE_S"
+ENV_ABSOLUTE_TIMEOUT = "REDISBANK_SESSION_ABSOLUTE_S"
+ENV_API_PORT = "REDISBANK_API_PORT"
+
+SESSION_INDEX_KEY = PREFIX + ":user-sessions:{username}"
+LOGIN_FAILURES_KEY = PREFIX + ":login-failures:{scope}:{digest}"
+
+# The secret that signs session cookies. The demo value is public (it is in the
+# README), so the API refuses it unless demo mode is switched on.
+DEMO_SESSION_SECRET = "redisbank-demo-secret-published-in-the-readme"
+SESSION_SECRET_MIN_CHARS = 32
+SESSION_COOKIE = "redisbank_session"
+SESSION_HANDLE_CHARS = 16  # the public name of a session: 64 bits of a hash
+SESSION_CLIENT_MAX_CHARS = 200
+
+PERMISSIONS = ("user", "admin", "supervisor", "super-admin")
+# The fields a request may change in its session, each on its own.
+SESSION_MUTABLE_FIELDS = ("balance", "recent_transactions")
+RECENT_TRANSACTIONS_IN_SESSION = 10
+
+# Failed logins: counted per username and per client address over a window;
+# at the limit further attempts are refused until the window ends.
+LOGIN_FAILURE_WINDOW_S = 15 * 60
+LOGIN_MAX_FAILURES_PER_USER = 5
+LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+USERNAME_MAX_CHARS = 64
+
+API_HOST = "127.0.0.1"
+API_START_TIMEOUT_S = 10.0
+
+
+def session_secret() -> str:
+    """Return the secret that signs session cookies: the environment's, or the demo."""
+    return os.environ.get(ENV_SESSION_SECRET) or DEMO_SESSION_SECRET
+
+
+def demo_mode() -> bool:
+    """Tell whether demo mode is on (REDISBANK_DEMO_MODE=1): the demo secret works."""
+    return os.environ.get(ENV_DEMO_MODE, "").lower() in {"1", "true", "yes", "on"}
+
+
+def idle_timeout_s() -> float:
+    """Return the sessions' sliding idle timeout in seconds."""
+    return float(os.environ.get(ENV_IDLE_TIMEOUT) or SESSION_IDLE_TIMEOUT_S)
+
+
+def absolute_timeout_s() -> float:
+    """Return the sessions' absolute lifetime in seconds."""
+    return float(os.environ.get(ENV_ABSOLUTE_TIMEOUT) or SESSION_ABSOLUTE_TIMEOUT_S)
+
+
+def api_port() -> int:
+    """Return the port `redisbank api` listens on."""
+    return int(os.environ.get(ENV_API_PORT) or 16480)

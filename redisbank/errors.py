@@ -45,3 +45,38 @@ class LoginFailed(RedisbankError):
 
 class InvalidInput(RedisbankError, ValueError):
     """A caller passed a value redisbank refuses, with the reason."""
+
+
+class NotAuthenticated(RedisbankError):
+    """The request carries no live session."""
+
+    def __init__(self, reason: str = "log in first"):
+        self.reason = reason
+        super().__init__(f"no valid session: {reason}")
+
+
+class PermissionDenied(RedisbankError):
+    """The session lacks the permission a route needs."""
+
+    def __init__(self, needed: str):
+        self.needed = needed
+        super().__init__(f"this needs the {needed!r} permission")
+
+
+class LoginThrottled(RedisbankError):
+    """Too many failed logins for this username or address; retry later."""
+
+    def __init__(self, retry_after_s: int):
+        self.retry_after_s = retry_after_s
+        super().__init__(
+            f"too many failed logins: try again in {retry_after_s} seconds"
+        )
+
+
+class InsecureConfiguration(RedisbankError):
+    """A setting would make the API unsafe to serve, with the fix."""
+
+    def __init__(self, setting: str, problem: str, fix: str):
+        self.setting = setting
+        self.problem = problem
+        super().__init__(f"{setting} {problem}: {fix}")

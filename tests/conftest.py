@@ -18,6 +18,8 @@ import redis
 from redisbank import connection
 from redisbank.server import EmbeddedServer
 
+TEST_SECRET = "a-test-secret-that-is-long-enough-1234"
+
 _throwaway: EmbeddedServer | None = None
 _scratch: Path | None = None
 _empty_at_start = False  # REDIS_URL's database held nothing when the run began
@@ -93,4 +95,28 @@ def embedded_factory():
 
     yield make
     for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def serve_api():
+    """Serve the real HTTP API with uvicorn on a free port; stopped at the end.
+
+    Call it with a client and any ApiSettings fields (plus balance_reader); it
+    returns the base URL. The secret is a test one and demo mode is off.
+    """
+    from redisbank import api, ledger, serving
+
+    running = []
+
+    def serve(client: redis.Redis, balance_reader=None, **settings) -> str:
+        settings = {"secret": TEST_SECRET, **settings}
+        extra = {"balance_reader": balance_reader} if balance_reader else {}
+        app = api.create_app(client, api.ApiSettings(**settings), **extra)
+        running.append(serving.BackgroundApi(app).start())
+        ledger.prepare(client)
+        return running[-1].url
+
+    yield serve
+    for server in running:
         server.stop()

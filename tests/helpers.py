@@ -1,5 +1,6 @@
-"""Transactions with amounts a test chooses, so the right answer is known."""
+"""Transactions with amounts a test chooses, and a clock a test moves by hand."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from redisbank.models import BankTransaction
@@ -21,3 +22,30 @@ def transaction(
         **fields,
     }
     return BankTransaction(**values)
+
+
+class FakeClock:
+    """A clock for the session store that a test moves by hand, from real now."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def log_in(http, username: str = "bob", password: str = "redisbank-demo"):
+    """Log in over HTTP as a browser would (a form); return the response."""
+    response = http.post(
+        "/perform_login", data={"username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Return the header a mobile client sends with its token."""
+    return {"Authorization": f"Bearer {token}"}

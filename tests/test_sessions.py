@@ -1,57 +1,225 @@
 import hashlib
+import logging
 import threading
+import time
+from pathlib import Path
 
-from redisbank import sessions
+import pytest
+
+from redisbank import connection, sessions
+from redisbank.errors import InvalidInput, RedisUnavailable
+from redisbank.sessions import SessionStore
+from tests.helpers import FakeClock
+
+PROFILE = {"name": "Bob Smith", "date_of_birth": "1985-04-12", "email": "b@x.org"}
+
+
+def open_session(store, username="bob", permissions=("user",)):
+    return store.create(username, PROFILE, list(permissions), "pytest")
 
 
 def test_redis_holds_only_the_hash_of_the_token(r):
-    session = sessions.create(r, {"username": "bob"})
-    assert len(session.token) >= 43  # 32 random bytes, base64url
+    session = open_session(SessionStore(r))
+    assert len(session.token) == 43  # 32 random bytes, base64url: 256 bits
     digest = hashlib.sha256(session.token.encode()).hexdigest()
     assert session.key == f"redisBank:session:{digest}"
-    assert list(r.scan_iter()) == [session.key]
-    assert session.token not in r.execute_command("JSON.GET", session.key)
+    assert sorted(r.scan_iter()) == [session.key, "redisBank:user-sessions:bob"]
+    stored = r.execute_command("JSON.GET", session.key)
+    assert session.token not in stored
+    assert session.token not in str(r.zrange("redisBank:user-sessions:bob", 0, -1))
 
 
 def test_tokens_do_not_repeat(r):
-    tokens = {sessions.create(r, {}).token for _ in range(200)}
-    assert len(tokens) == 200
+    store = SessionStore(r)
+    assert len({open_session(store).token for _ in range(200)}) == 200
 
 
-def test_load_returns_the_session_or_none(r):
-    session = sessions.create(r, {"username": "bob"})
-    assert sessions.load(r, session.token).data["username"] == "bob"
-    assert sessions.load(r, "not-a-token") is None
-    assert r.dbsize() == 1
+def test_the_session_holds_profile_permissions_transactions_balance_and_expiry(r):
+    store = SessionStore(r, idle_timeout_s=60, absolute_timeout_s=600)
+    document = r.json().get(open_session(store, permissions=["user", "admin"]).key)
+    assert document["profile"] == PROFILE
+    assert document["permissions"] == ["user", "admin"]
+    assert document["recent_transactions"] == [] and document["balance"] is None
+    assert document["expires_at_ms"] - document["created_ms"] == 600_000
+    assert document["idle_timeout_ms"] == 60_000
+    with pytest.raises(InvalidInput, match="unknown permissions"):
+        open_session(store, permissions=["root"])
 
 
-def test_setting_a_field_keeps_the_ttl_and_the_other_fields(r):
-    session = sessions.create(r, {"username": "bob"}, ttl=120)
-    r.expire(session.key, 77)
-    assert sessions.set_field(r, session.token, "balance", "100.00") is True
-    assert r.ttl(session.key) == 77
-    assert r.json().get(session.key)["username"] == "bob"
-    assert r.json().get(session.key)["balance"] == "100.00"
+def test_load_slides_the_idle_timeout_but_never_past_the_absolute_one(r):
+    clock = FakeClock()
+    store = SessionStore(r, idle_timeout_s=10, absolute_timeout_s=25, clock=clock)
+    session = open_session(store)
+    for _ in range(4):
+        clock.advance(6)
+        assert store.load(session.token) is not None
+        absolute_ms = r.json().get(session.key)["expires_at_ms"]
+        now_ms = int(clock() * 1000)
+        assert r.pexpiretime(session.key) == min(now_ms + 10_000, absolute_ms)
+        assert r.pexpiretime(session.key) <= absolute_ms
+
+    clock.advance(2)  # 26 s after login, last seen 2 s ago
+    assert store.load(session.token) is None
+    assert r.exists(session.key) == 0
+
+
+def test_an_idle_session_expires_in_redis_by_itself(r):
+    store = SessionStore(r, idle_timeout_s=0.3, absolute_timeout_s=5)
+    session = open_session(store)
+    assert 0 < r.pttl(session.key) <= 300
+    time.sleep(0.4)
+    assert r.exists(session.key) == 0
+    assert store.load(session.token) is None
+
+
+def test_an_idle_session_is_refused_even_while_its_key_remains(r, caplog):
+    clock = FakeClock()
+    store = SessionStore(r, idle_timeout_s=10, absolute_timeout_s=60, clock=clock)
+    session = open_session(store)
+    r.persist(session.key)  # as if Redis had not expired it yet
+    clock.advance(10)
+    with caplog.at_level(logging.WARNING, logger="redisbank.security"):
+        assert store.load(session.token) is None
+    assert r.exists(session.key) == 0
+    assert any("expired session" in m for m in caplog.messages)
+    assert all(session.token not in m for m in caplog.messages)
+
+
+def test_unknown_and_undecodable_sessions_are_no_session_and_create_nothing(r, caplog):
+    store = SessionStore(r)
+    with caplog.at_level(logging.WARNING, logger="redisbank.security"):
+        assert store.load("x" * 43) is None
+        assert r.dbsize() == 0
+
+        r.set(sessions.session_key("y" * 43), "\x80\x04pickled?")
+        r.json().set(sessions.session_key("z" * 43), "$", {"username": 3})
+        assert store.load("y" * 43) is None
+        assert store.load("z" * 43) is None
+    assert r.dbsize() == 0
+    assert [m for m in caplog.messages if "undecodable" in m] == [
+        "undecodable session "
+        + sessions.handle_of(sessions.digest_of(t))
+        + " discarded"
+        for t in ("y" * 43, "z" * 43)
+    ]
+
+
+def test_an_update_changes_only_its_field_and_keeps_the_ttl(r):
+    store = SessionStore(r)
+    session = open_session(store)
+    r.pexpire(session.key, 77_000)
+    assert store.update(session, balance="100.00") is True
+    assert 76_000 < r.pttl(session.key) <= 77_000
+    document = r.json().get(session.key)
+    assert (document["balance"], document["profile"]) == ("100.00", PROFILE)
+    with pytest.raises(InvalidInput, match="no writable field"):
+        store.update(session, permissions=["admin"])
 
 
 def test_a_write_after_logout_does_not_bring_the_session_back(r):
-    session = sessions.create(r, {"username": "bob"})
-    assert sessions.destroy(r, session.token) is True
-    assert sessions.set_field(r, session.token, "balance", "1.00") is False
-    assert r.exists(session.key) == 0
-    assert sessions.destroy(r, session.token) is False
+    store = SessionStore(r)
+    session = open_session(store)
+    assert store.destroy(session) is True
+    assert store.update(session, balance="1.00") is False
+    assert r.dbsize() == 0
+    assert store.destroy(session) is False
 
 
 def test_concurrent_writers_of_different_fields_both_survive(r):
-    for _ in range(100):
-        session = sessions.create(r, {"username": "bob"})
+    store = SessionStore(r)
+    for round_ in range(100):
+        session = open_session(store)
+        start = threading.Barrier(2)
+
+        def write(session=session, start=start, **field):
+            start.wait()
+            store.update(session, **field)
+
         writers = [
-            threading.Thread(target=sessions.set_field, args=(r, session.token, f, v))
-            for f, v in (("balance", "5.00"), ("last_page", "transactions"))
+            threading.Thread(target=write, kwargs={"balance": f"{round_}.00"}),
+            threading.Thread(target=write, kwargs={"recent_transactions": [round_]}),
         ]
         for writer in writers:
             writer.start()
         for writer in writers:
             writer.join()
         stored = r.json().get(session.key)
-        assert (stored["balance"], stored["last_page"]) == ("5.00", "transactions")
+        assert (stored["balance"], stored["recent_transactions"]) == (
+            f"{round_}.00",
+            [round_],
+        )
+
+
+def test_rotation_moves_the_session_and_kills_the_old_token(r):
+    store = SessionStore(r)
+    old = open_session(store)
+    store.update(old, balance="7.00")
+    new = store.rotate(old, permissions=["user", "admin"])
+    assert new.token != old.token and new.handle != old.handle
+    assert store.load(old.token) is None
+    loaded = store.load(new.token)
+    assert loaded.permissions == ["user", "admin"]
+    assert loaded.data["balance"] == "7.00"
+    assert loaded.data["expires_at_ms"] == old.data["expires_at_ms"]
+    assert r.zrange("redisBank:user-sessions:bob", 0, -1) == [new.digest]
+    assert store.rotate(old) is None  # gone already: nothing is created
+    assert r.keys("redisBank:session:*") == [new.key]
+
+
+def test_the_index_lists_live_sessions_and_goes_with_the_last_one(r):
+    clock = FakeClock()
+    store = SessionStore(r, idle_timeout_s=10, absolute_timeout_s=100, clock=clock)
+    phone = store.create("bob", PROFILE, ["user"], "phone")
+    clock.advance(5)
+    laptop = store.create("bob", PROFILE, ["user"], "laptop")
+    assert [s.client for s in store.sessions_of("bob")] == ["phone", "laptop"]
+    assert [s.handle for s in store.sessions_of("bob")] == [
+        phone.handle,
+        laptop.handle,
+    ]
+
+    clock.advance(6)  # the phone has been idle 11 s
+    assert [s.client for s in store.sessions_of("bob")] == ["laptop"]
+    assert r.zcard("redisBank:user-sessions:bob") == 1
+    index_deadline = r.pexpiretime("redisBank:user-sessions:bob")
+    assert index_deadline == r.pexpiretime(laptop.key)
+
+    assert store.revoke("bob", "not-a-handle") is False
+    assert store.revoke("alice", laptop.handle) is False
+    assert store.revoke("bob", laptop.handle) is True
+    assert r.exists("redisBank:user-sessions:bob") == 0
+
+
+def test_revoke_all_ends_every_session_of_one_user_only(r):
+    store = SessionStore(r)
+    for _ in range(3):
+        open_session(store)
+    alices = open_session(store, username="alice")
+    assert store.revoke_all("bob") == 3
+    assert r.keys("redisBank:session:*") == [alices.key]
+    assert r.exists("redisBank:user-sessions:bob") == 0
+
+
+def test_timeouts_must_make_sense(r):
+    with pytest.raises(InvalidInput, match="at most the absolute"):
+        SessionStore(r, idle_timeout_s=60, absolute_timeout_s=30)
+
+
+def test_a_dead_redis_is_a_quick_typed_error_and_recovery_is_automatic(
+    embedded_factory, tmp_path: Path
+):
+    server = embedded_factory(tmp_path / "redis")
+    server.start()
+    client = connection.connect(server.url)
+    store = SessionStore(client)
+    session = open_session(store)
+
+    server.stop()
+    started = time.monotonic()
+    with pytest.raises(RedisUnavailable, match="cannot reach Redis"):
+        store.load(session.token)
+    assert time.monotonic() - started < 1.5
+
+    server.start()
+    assert store.load(session.token).username == "bob"
+    connection.close_all()

@@ -1,0 +1,119 @@
+"""What a session costs a request, measured against a throwaway Redis Stack.
+
+Prints one `name: value` line per figure:
+
+- session_round_trips: requests Redis reads from the network per session load
+  (INFO stats total_reads_processed, before and after, less the INFO itself);
+- session_commands_sent: top-level commands per load (EVALSHA from
+  INFO commandstats); the commands the script runs inside Redis are not sent;
+- session_load_us and raw_get_us: the time of one load that touches
+  the session (each moves its deadline: the store's clock runs 1.1 s per
+  call) and of one GET of a string as long as the session, and
+  session_load_vs_raw_get, their ratio (the target is at most 1.5);
+- session_reload_vs_raw_get: the same for loads less than a second apart,
+  which record nothing (a burst of requests from one screen);
+- login_ms: one login, mostly the argon2id hash of the password.
+
+Times are the best of several rounds of many calls, as timeit does: noise
+from other processes only ever adds time, so the minimum is the steadiest.
+
+Run it as `python bench/sessions.py`; it starts and stops its own server.
+"""
+
+import itertools
+import json
+import socket
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from redisbank import auth, config, connection
+from redisbank.server import EmbeddedServer
+from redisbank.sessions import SessionStore
+from redisbank.throttle import LoginThrottle
+
+LOADS = 2000
+ROUNDS = 7
+LOGINS = 5
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def per_call_us(call, count: int) -> float:
+    started = time.perf_counter()
+    for _ in range(count):
+        call()
+    return (time.perf_counter() - started) / count * 1e6
+
+
+def stepping_clock(step_s: float):
+    """Return a clock that moves step_s at every reading, from now."""
+    start, steps = time.time(), itertools.count()
+    return lambda: start + next(steps) * step_s
+
+
+def round_trips(client, store: SessionStore, token: str) -> tuple[float, float]:
+    reads_before = client.info("stats")["total_reads_processed"]
+    sent_before = client.info("commandstats").get("cmdstat_evalsha", {}).get("calls")
+    for _ in range(LOADS):
+        store.load(token)
+    # Each INFO is one read of its own: two after the first snapshot.
+    reads = client.info("stats")["total_reads_processed"] - reads_before - 2
+    sent = client.info("commandstats")["cmdstat_evalsha"]["calls"] - (sent_before or 0)
+    return reads / LOADS, sent / LOADS
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="redisbank-bench-") as scratch:
+        server = EmbeddedServer(Path(scratch), free_port())
+        server.start()
+        try:
+            measure(connection.connect(server.url))
+        finally:
+            connection.close_all()
+            server.stop()
+
+
+def measure(client) -> None:
+    auth.ensure_demo_user(client)
+    store = SessionStore(client)
+    throttle = LoginThrottle(client)
+    session = auth.login(
+        store, throttle, config.DEMO_USERNAME, auth.demo_password(), address="bench"
+    )
+    client.set("bench:raw", json.dumps(session.data))  # a string of the same size
+    store.load(session.token)  # loads the script into Redis
+
+    touching = SessionStore(client, clock=stepping_clock(1.1))
+    trips, sent = round_trips(client, touching, session.token)
+    loads, reloads, gets = [], [], []
+    for _ in range(ROUNDS):
+        gets.append(per_call_us(lambda: client.get("bench:raw"), LOADS))
+        loads.append(per_call_us(lambda: touching.load(session.token), LOADS))
+        reloads.append(per_call_us(lambda: store.load(session.token), LOADS))
+    load_us, get_us, reload_us = min(loads), min(gets), min(reloads)
+
+    logins = []
+    for _ in range(LOGINS):
+        started = time.perf_counter()
+        auth.login(
+            store, throttle, config.DEMO_USERNAME, auth.demo_password(), address="b"
+        )
+        logins.append((time.perf_counter() - started) * 1000)
+
+    print(f"session_round_trips: {trips:.2f}")
+    print(f"session_commands_sent: {sent:.2f}")
+    print(f"session_load_us: {load_us:.1f}")
+    print(f"raw_get_us: {get_us:.1f}")
+    print(f"session_load_vs_raw_get: {load_us / get_us:.2f}")
+    print(f"session_reload_vs_raw_get: {reload_us / get_us:.2f}")
+    print(f"login_ms: {statistics.median(logins):.1f}")
+
+
+if __name__ == "__main__":
+    main()
