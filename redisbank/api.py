@@ -18,10 +18,10 @@ from typing import Annotated, Any
 import pandas as pd
 import redis
 from fastapi import Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from redisbank import auth, config, ledger, queries
+from redisbank import auth, config, dashboard, ledger, queries
 from redisbank.cookies import TokenSigner
 from redisbank.errors import (
     InvalidInput,
@@ -115,8 +115,11 @@ def create_app(
         return response
 
     @app.exception_handler(RedisbankError)
-    async def refuse(request: Request, error: RedisbankError) -> JSONResponse:
+    async def refuse(request: Request, error: RedisbankError) -> Response:
         status = next((s for t, s in _STATUS.items() if isinstance(error, t)), 500)
+        if request.url.path == "/perform_login" and _wants_page(request):
+            reason = "locked" if isinstance(error, LoginThrottled) else "failed"
+            return RedirectResponse(f"/login?error={reason}", status_code=303)
         response = _error(status, type(error).__name__, str(error))
         if isinstance(error, LoginThrottled):
             response.headers["Retry-After"] = str(error.retry_after_s)
@@ -164,18 +167,21 @@ def create_app(
             raise PermissionDenied("admin")
         return session
 
-    def issue(request: Request, session: Session) -> JSONResponse:
+    def issue(request: Request, session: Session) -> Response:
         value = signer.sign(session.token)
-        response = JSONResponse(
-            {
-                "username": session.username,
-                "permissions": session.permissions,
-                "handle": session.handle,
-                "token": value,
-                "token_type": "bearer",
-                "expires_at": _iso(session.data["expires_at_ms"]),
-            }
-        )
+        if _wants_page(request):  # a browser's form: on to the dashboard
+            response = RedirectResponse("/dashboard", status_code=303)
+        else:
+            response = JSONResponse(
+                {
+                    "username": session.username,
+                    "permissions": session.permissions,
+                    "handle": session.handle,
+                    "token": value,
+                    "token_type": "bearer",
+                    "expires_at": _iso(session.data["expires_at_ms"]),
+                }
+            )
         response.set_cookie(
             config.SESSION_COOKIE,
             value,
@@ -220,7 +226,10 @@ def create_app(
     @app.post("/logout")
     def logout(request: Request, session: Presented):
         ended = store.destroy(session) if session else False
-        response = JSONResponse({"logged_out": ended})
+        if _wants_page(request):
+            response = RedirectResponse("/login", status_code=303)
+        else:
+            response = JSONResponse({"logged_out": ended})
         _clear_cookie(response, request)
         return response
 
@@ -280,7 +289,14 @@ def create_app(
         store.update(session, recent_transactions=recent)
         return recent
 
+    dashboard.install(app, client, store, presented)
     return app
+
+
+def _wants_page(request: Request) -> bool:
+    # Browsers navigating (a form post) ask for HTML; API clients, httpx and
+    # fetch() included, ask for JSON or anything.
+    return "text/html" in request.headers.get("accept", "")
 
 
 async def _credentials(request: Request, need_username: bool = True) -> tuple[str, str]:

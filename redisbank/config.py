@@ -133,7 +133,17 @@ LOGIN_MAX_FAILURES_PER_ADDRESS = 20
 USERNAME_MAX_CHARS = 64
 
 API_HOST = "127.0.0.1"
+
+# The ledger's live feed: a stream capped near this many entries (MAXLEN ~).
+FEED_KEY = PREFIX + ":transactions:feed"
+
+# The dashboard.
+DASHBOARD_CHART_DAYS = 90  # the balance chart's window
+FEED_RETRY_MS = 2000  # how long a browser waits before reconnecting the feed
+FEED_SESSION_CHECK_S = 5  # how often an open feed checks its session is live
+FEED_MAX_SECONDS = 300  # then the browser reconnects, resuming where it was
 API_START_TIMEOUT_S = 10.0
+API_SHUTDOWN_GRACE_S = 2.0
 
 
 def session_secret() -> str:

@@ -5,6 +5,7 @@ shows each one once (as the cell's result) and nothing is kept alive in
 pyplot's global list of figures.
 """
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,13 @@ def plot_biggest_spenders(spenders: pd.DataFrame) -> Figure:
     axes.grid(axis="x", alpha=0.3)
     figure.tight_layout()
     return figure
+
+
+def render_png(figure: Figure) -> bytes:
+    """Return figure as PNG bytes, for serving over HTTP."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
 
 
 def save_figure(figure: Figure, name: str, folder: Path | None = None) -> Path:

@@ -28,7 +28,14 @@ class BackgroundApi:
 
     def __init__(self, app: FastAPI, port: int = 0, host: str = config.API_HOST):
         self._server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning")
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level="warning",
+                # Live feeds stay open; past this they are cut, so stop() ends.
+                timeout_graceful_shutdown=config.API_SHUTDOWN_GRACE_S,
+            )
         )
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self.host = host

@@ -355,6 +355,24 @@ class SessionStore:
         document["last_seen_ms"] = int(reply[2])
         return Session(token, document)
 
+    def is_live(self, session: Session) -> bool:
+        """Tell whether session is still live, without marking it seen.
+
+        For background requests, such as the dashboard's live feed: an open page
+        must not keep a session alive past its idle timeout by itself.
+        """
+        paths = ("$.last_seen_ms", "$.idle_timeout_ms", "$.expires_at_ms")
+        with self._talking():
+            found = self.client.json().get(session.key, *paths)
+        if not found:
+            return False
+        try:
+            seen, idle, expires = (int(found[path][0]) for path in paths)
+        except (KeyError, IndexError, TypeError, ValueError):
+            return False
+        now = self._now_ms()
+        return now < expires and now < seen + idle
+
     def update(self, session: Session, **fields: Any) -> bool:
         """Set the named fields of a live session, leaving every other field alone.
 
