@@ -90,3 +90,41 @@ DEMO_PROFILE = {
 # The ledger.
 OPENING_BALANCE_CENTS = 100_000_00
 SEARCH_TERM_MAX_CHARS = 200
+
+# The ledger's live feed: a stream capped near this many entries (MAXLEN ~).
+FEED_KEY = PREFIX + ":transactions:feed"
+FEED_MAX_LENGTH = 1000
+POSTING_BATCH_SIZE = 1000  # postings per pipeline round trip when seeding
+
+# The balance series keeps raw samples for 400 days; per-hour and per-day
+# min/max/last compactions are derived from it by TS.CREATERULE, the hourly
+# ones kept as long as the raw samples and the daily ones for ever.
+BALANCE_RETENTION_MS = 400 * 86_400_000
+BALANCE_BUCKETS_MS = {"1h": 3_600_000, "1d": 86_400_000}
+BALANCE_BUCKET_RETENTION_MS = {"1h": BALANCE_RETENTION_MS, "1d": 0}
+BALANCE_AGGREGATIONS = ("min", "max", "last")
+
+
+def balance_compaction_key(bucket: str, aggregation: str) -> str:
+    """Return the key of a compaction of the balance series: balance_ts:1h:min."""
+    return f"{BALANCE_TS_KEY}:{bucket}:{aggregation}"
+
+
+def balance_compactions() -> list[tuple[str, str, int, int]]:
+    """Return (key, aggregation, bucket ms, retention ms) for each compaction."""
+    return [
+        (
+            balance_compaction_key(bucket, aggregation),
+            aggregation,
+            bucket_ms,
+            BALANCE_BUCKET_RETENTION_MS[bucket],
+        )
+        for bucket, bucket_ms in BALANCE_BUCKETS_MS.items()
+        for aggregation in BALANCE_AGGREGATIONS
+    ]
+
+
+# Searching: a page holds at most this many rows.
+SEARCH_PAGE_MAX = 1000
+# RediSearch refuses pages beyond MAXSEARCHRESULTS; this stays well inside it.
+SEARCH_OFFSET_MAX = 10_000

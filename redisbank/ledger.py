@@ -7,45 +7,69 @@ A Lua script does all five in one step on the server, reading the balance that
 Redis holds, so any number of generators keep one consistent ledger.
 """
 
+import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from itertools import islice
+from typing import Any
 
 import redis
 
 from redisbank import config, models, money
+from redisbank.errors import DuplicateTransaction
 from redisbank.models import BankTransaction
 
 # Postings are ordered by the ledger, not by the clocks of the processes that
 # send them: a posting stamped earlier than the last one is moved up to it, so
 # the balance series never runs backwards in time. Two postings in the same
-# millisecond share a sample, which holds the later balance (DUPLICATE_POLICY
-# LAST).
+# millisecond share a sample, which holds the later balance (ON_DUPLICATE
+# LAST), so the series' last sample is always the balance.
+#
+# The client sends the document without its two ledger-assigned fields; the
+# script appends them to the JSON text so that the document is written, and
+# indexed, once. A key that exists already is refused before anything changes,
+# so posting the same transaction twice cannot count it twice.
+#
+# Balances are Lua doubles here: exact for integers below 2**53 cents.
 _POST = """
 local ledger, document, series = KEYS[1], KEYS[2], KEYS[3]
 local spenders, feed = KEYS[4], KEYS[5]
 local amount, requested_ms = tonumber(ARGV[1]), tonumber(ARGV[2])
-redis.call('HSETNX', ledger, 'balance_cents', ARGV[5])
-local last_ms = tonumber(redis.call('HGET', ledger, 'last_ms') or '0')
-local at_ms = math.max(requested_ms, last_ms)
-local balance = redis.call('HINCRBY', ledger, 'balance_cents', amount)
-redis.call('HSET', ledger, 'last_ms', at_ms)
-redis.call('HINCRBY', ledger, 'postings', 1)
-redis.call('JSON.SET', document, '$', ARGV[4])
-redis.call('JSON.SET', document, '$.balance_after_cents', balance)
-local seconds = string.format('%.3f', at_ms / 1000)
-redis.call('JSON.SET', document, '$.transaction_date', seconds)
+if redis.call('EXISTS', document) == 1 then
+  return redis.error_reply('DUPLICATE ' .. document)
+end
+local state = redis.call('HMGET', ledger, 'balance_cents', 'last_ms', 'postings')
+local balance = tonumber(state[1] or ARGV[5]) + amount
+local at_ms = math.max(requested_ms, tonumber(state[2] or '0'))
+local postings = tonumber(state[3] or '0') + 1
+if math.abs(balance) >= 9007199254740992 then
+  return redis.error_reply('OVERFLOW balance beyond 2^53 cents')
+end
+local balance_text = string.format('%d', balance)
+redis.call('HSET', ledger, 'balance_cents', balance_text,
+           'last_ms', string.format('%d', at_ms), 'postings', postings)
+local seconds = string.format('%d.%03d', math.floor(at_ms / 1000), at_ms % 1000)
+redis.call('JSON.SET', document, '$', string.sub(ARGV[4], 1, -2) ..
+           ',"balance_after_cents":' .. balance_text ..
+           ',"transaction_date":' .. seconds .. '}')
 redis.call('TS.ADD', series, at_ms, balance, 'ON_DUPLICATE', 'LAST')
 redis.call('ZINCRBY', spenders, -amount, ARGV[3])
 redis.call('XADD', feed, 'MAXLEN', '~', ARGV[6], '*', 'key', document,
-           'amount_cents', amount, 'balance_cents', balance)
+           'amount_cents', amount, 'balance_cents', balance_text)
 return {balance, at_ms}
 """
 
-FEED_KEY = config.PREFIX + ":transactions:feed"
-FEED_MAX_LENGTH = 1000
-BATCH_SIZE = 500
+FEED_KEY = config.FEED_KEY
+FEED_MAX_LENGTH = config.FEED_MAX_LENGTH
+BATCH_SIZE = config.POSTING_BATCH_SIZE
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+_ASSIGNED = ("balance_after_cents", "transaction_date")
+# SCRIPT LOAD names a script by the SHA-1 of its text; EVALSHA needs that name.
+_POST_SHA = hashlib.sha1(_POST.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -58,15 +82,40 @@ class Posting:
 
 
 def prepare(client: redis.Redis) -> None:
-    """Create the index and the balance series if missing; safe to call again."""
+    """Create the index, the balance series and its compactions if missing.
+
+    Safe to call again, and from several processes at once: whichever creates a
+    structure first wins and the others find it there.
+    """
     models.bind(client)
     models.ensure_index(client)
-    if not client.exists(config.BALANCE_TS_KEY):
+    _create_series(client, config.BALANCE_TS_KEY, config.BALANCE_RETENTION_MS)
+    rules = {rule[0] for rule in client.ts().info(config.BALANCE_TS_KEY).rules}
+    for key, aggregation, bucket_ms, retention_ms in config.balance_compactions():
+        _create_series(client, key, retention_ms)
+        if key not in rules:
+            try:
+                client.ts().createrule(
+                    config.BALANCE_TS_KEY, key, aggregation, bucket_ms
+                )
+            except redis.ResponseError as error:
+                if "already" not in str(error).lower():
+                    raise
+
+
+def _create_series(client: redis.Redis, key: str, retention_ms: int) -> None:
+    if client.exists(key):
+        return
+    try:
         client.ts().create(
-            config.BALANCE_TS_KEY,
+            key,
+            retention_msecs=retention_ms,
             duplicate_policy="last",
             labels={"kind": "balance", "account": config.DEMO_ACCOUNT},
         )
+    except redis.ResponseError as error:
+        if "already exists" not in str(error):
+            raise
 
 
 def post(client: redis.Redis, transaction: BankTransaction) -> Posting:
@@ -75,42 +124,74 @@ def post(client: redis.Redis, transaction: BankTransaction) -> Posting:
 
 
 def post_many(
-    client: redis.Redis, transactions: Iterable[BankTransaction]
+    client: redis.Redis,
+    transactions: Iterable[BankTransaction | Mapping[str, Any]],
+    batch_size: int = BATCH_SIZE,
 ) -> Iterator[Posting]:
     """Post transactions in order, pipelined in batches; yield each posting.
 
-    Each posting is atomic on its own; a batch is not. If the connection drops
-    mid-batch, the postings already yielded are stored and the rest are not.
+    A transaction is a validated `BankTransaction`, or, for bulk seeding, a
+    plain mapping with the same fields and a `pk` (as the generator's drafts
+    are); both go through the same script. Each posting is atomic on its own; a
+    batch is not. If the connection drops mid-batch, the postings already
+    yielded are stored and the rest are not. A transaction whose key exists
+    already raises DuplicateTransaction after the rest of its batch is posted.
     """
-    script = client.register_script(_POST)
     pending = iter(transactions)
-    while batch := list(islice(pending, BATCH_SIZE)):
+    while batch := list(islice(pending, batch_size)):
         pipe = client.pipeline(transaction=False)
-        for transaction in batch:
-            _queue(script, pipe, transaction)
-        for transaction, (balance, at_ms) in zip(batch, pipe.execute(), strict=True):
-            yield Posting(transaction.key(), int(balance), int(at_ms))
+        # Loading the script in every batch costs one command and survives a
+        # server that restarted (and forgot its scripts) between batches.
+        pipe.script_load(_POST)
+        keys = [_queue(pipe, transaction) for transaction in batch]
+        replies = pipe.execute(raise_on_error=False)[1:]
+        for key, reply in zip(keys, replies, strict=True):
+            if isinstance(reply, Exception):
+                _raise(key, reply)
+            yield Posting(key, int(reply[0]), int(reply[1]))
 
 
-def _queue(script, pipe, transaction: BankTransaction) -> None:
-    document = transaction.model_dump()
-    document["transaction_date"] = transaction.transaction_date.timestamp()
-    keys = [
+def _queue(pipe, transaction: BankTransaction | Mapping[str, Any]) -> str:
+    if isinstance(transaction, BankTransaction):
+        fields = transaction.model_dump()
+    else:
+        fields = transaction
+    key = transaction_key(fields["pk"])
+    at_ms = epoch_ms(fields["transaction_date"])
+    document = {name: value for name, value in fields.items() if name not in _ASSIGNED}
+    pipe.execute_command(
+        "EVALSHA",
+        _POST_SHA,
+        5,
         config.LEDGER_KEY,
-        transaction.key(),
+        key,
         config.BALANCE_TS_KEY,
         config.BIGSPENDERS_KEY,
         FEED_KEY,
-    ]
-    args = [
-        transaction.amount_cents,
-        int(transaction.transaction_date.timestamp() * 1000),
-        transaction.vendor,
-        json.dumps(document),
+        int(fields["amount_cents"]),
+        at_ms,
+        fields["vendor"],
+        json.dumps(document, separators=(",", ":")),
         config.OPENING_BALANCE_CENTS,
         FEED_MAX_LENGTH,
-    ]
-    script(keys=keys, args=args, client=pipe)
+    )
+    return key
+
+
+def _raise(key: str, reply: Exception) -> None:
+    if str(reply).startswith("DUPLICATE"):
+        raise DuplicateTransaction(key) from reply
+    raise reply
+
+
+def transaction_key(pk: str) -> str:
+    """Return the Redis key of the transaction document with primary key pk."""
+    return f"{config.PREFIX}:{config.TRANSACTION_PREFIX}:{pk}"
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Return an aware datetime as whole epoch milliseconds, without float error."""
+    return (moment - _EPOCH) // _MILLISECOND
 
 
 def balance_cents(client: redis.Redis) -> int:

@@ -4,14 +4,13 @@ Amounts come back both as integer cents (for arithmetic) and as currency units
 (for reading and charts); times are timezone-aware UTC.
 """
 
-import re
 from datetime import datetime
 
 import pandas as pd
 import redis
 from redis.commands.search.query import Query
 
-from redisbank import config, models
+from redisbank import config, models, search
 from redisbank.errors import InvalidInput
 
 TRANSACTION_COLUMNS = [
@@ -21,11 +20,12 @@ TRANSACTION_COLUMNS = [
     "transaction_type",
     "amount",
     "balance_after",
+    "amount_cents",
+    "balance_after_cents",
+    "from_account",
+    "to_account",
+    "pk",
 ]
-
-# RediSearch splits text into words at punctuation and spaces; matching the
-# user's words, each quoted, is searching the text literally.
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _epoch_ms(moment: datetime | None, default: str) -> int | str:
@@ -60,37 +60,57 @@ def biggest_spenders(client: redis.Redis, top: int = 5) -> pd.DataFrame:
 
 
 def search_transactions(
-    client: redis.Redis, term: str, limit: int = 10
+    client: redis.Redis,
+    term: str | None,
+    limit: int = 10,
+    *,
+    offset: int = 0,
+    transaction_type: str | None = None,
+    account: str | None = None,
+    min_amount_cents: int | None = None,
+    max_amount_cents: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> pd.DataFrame:
-    """Return the newest transactions whose description or vendor has every word.
+    """Return one page of matching transactions, newest first.
 
-    The term is taken literally: its words are matched as words, so characters
-    that mean something to the query language (`@`, `-`, `*`, brackets) are not
-    operators here. A term with no words is refused.
+    The term is taken literally: its words are matched as words in the
+    description or the vendor, so characters that mean something to the query
+    language (`@`, `-`, `*`, brackets) are not operators here; a term with no
+    words is refused, and None searches without one. The other arguments narrow
+    the search: a transaction type, an account (either side of the
+    transaction), an amount range in cents and a date range, each inclusive.
+    Redis sorts by date and returns only the page asked for; the frame's
+    `attrs["total"]` counts every match.
     """
-    if len(term) > config.SEARCH_TERM_MAX_CHARS:
-        raise InvalidInput(
-            f"search terms are at most {config.SEARCH_TERM_MAX_CHARS} characters, "
-            f"this one has {len(term)}"
+    clauses = [] if term is None else [search.text_clause(term)]
+    if transaction_type is not None:
+        clauses.append(search.tag_clause("transaction_type", transaction_type))
+    if account is not None:
+        clauses.append(search.account_clause(account))
+    if min_amount_cents is not None or max_amount_cents is not None:
+        clauses.append(
+            search.numeric_clause("amount_cents", min_amount_cents, max_amount_cents)
         )
-    words = _WORD.findall(term)
-    if not words:
-        raise InvalidInput(f"{term!r} has no letters or digits to search for")
-    quoted = " ".join(f'"{word}"' for word in words)
-    query = f"@description_fts|vendor_fts:({quoted})"
-    return _search(client, query, limit)
+    if since is not None or until is not None:
+        clauses.append(search.date_clause(since, until))
+    return _search(client, " ".join(clauses) or "*", limit, offset)
 
 
-def recent_transactions(client: redis.Redis, limit: int = 10) -> pd.DataFrame:
+def recent_transactions(
+    client: redis.Redis, limit: int = 10, *, offset: int = 0
+) -> pd.DataFrame:
     """Return the most recent transactions, newest first."""
-    return _search(client, "*", limit)
+    return _search(client, "*", limit, offset)
 
 
-def _search(client: redis.Redis, query: str, limit: int) -> pd.DataFrame:
-    if not 1 <= limit <= 1000:
-        raise InvalidInput(f"limit must be between 1 and 1000, not {limit}")
+def _search(client: redis.Redis, query: str, limit: int, offset: int) -> pd.DataFrame:
+    search.check_page(offset, limit)
     request = (
-        Query(query).sort_by("transaction_date", asc=False).paging(0, limit).dialect(2)
+        Query(query)
+        .sort_by("transaction_date", asc=False)
+        .paging(offset, limit)
+        .dialect(2)
     )
     result = client.ft(models.index_name()).search(request)
     rows = [models.BankTransaction.model_validate_json(doc.json) for doc in result.docs]
@@ -103,6 +123,11 @@ def _search(client: redis.Redis, query: str, limit: int) -> pd.DataFrame:
                 "transaction_type": row.transaction_type,
                 "amount": row.amount_cents / 100,
                 "balance_after": row.balance_after_cents / 100,
+                "amount_cents": row.amount_cents,
+                "balance_after_cents": row.balance_after_cents,
+                "from_account": row.from_account,
+                "to_account": row.to_account,
+                "pk": row.pk,
             }
             for row in rows
         ],
