@@ -15,8 +15,6 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from ulid import ULID
-
 from redisbank import config, money
 from redisbank.errors import InvalidInput
 from redisbank.ledger import epoch_ms
@@ -105,11 +103,8 @@ class TransactionGenerator:
             vendor = self.random.choices(vendors, cum_weights=weights)[0]
         cents = self.random.randint(vendor.min_cents, vendor.max_cents)
         outgoing = vendor.kind == "debit"
-        pk = ULID.from_bytes(
-            epoch_ms(at).to_bytes(6, "big") + self.random.randbytes(10)
-        )
         return {
-            "pk": str(pk),
+            "pk": _ulid(epoch_ms(at), self.random),
             "from_account": config.DEMO_ACCOUNT if outgoing else vendor.name,
             "to_account": vendor.name if outgoing else config.DEMO_ACCOUNT,
             "vendor": vendor.name,
@@ -139,7 +134,7 @@ class TransactionGenerator:
         if start >= end:
             raise InvalidInput(f"the window {start} to {end} is empty")
         monthly = self._monthly_dates(start, end)[:count]
-        span_ms = epoch_ms(end) - epoch_ms(start)
+        span_ms = max(1, epoch_ms(end) - epoch_ms(start))
         offsets = sorted(
             self.random.randrange(span_ms) for _ in range(count - len(monthly))
         )
@@ -157,6 +152,20 @@ class TransactionGenerator:
                     dates.append((at, vendor))
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return sorted(dates, key=lambda pair: pair[0])
+
+
+# Crockford's base32, as ULIDs are written.
+_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _ulid(at_ms: int, draw: random.Random) -> str:
+    """Return a ULID for at_ms whose 80 random bits come from draw.
+
+    Drawing them from the generator's seeded random makes the keys repeatable;
+    python-ulid's own constructor is several times slower per key.
+    """
+    value = (at_ms << 80) | draw.getrandbits(80)
+    return "".join(_BASE32[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
 def seed_window(days: float, last_ms: int, now: datetime | None = None):

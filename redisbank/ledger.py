@@ -29,17 +29,17 @@ from redisbank.models import BankTransaction
 #
 # The client sends the document without its two ledger-assigned fields; the
 # script appends them to the JSON text so that the document is written, and
-# indexed, once. A key that exists already is refused before anything changes,
-# so posting the same transaction twice cannot count it twice.
+# indexed, once. JSON.SET NX refuses a key that exists already, and the script
+# then stops before anything else changes, so posting the same transaction
+# twice cannot count it twice.
 #
-# Balances are Lua doubles here: exact for integers below 2**53 cents.
+# Balances are Lua doubles here: exact for integers below 2**53 cents. They are
+# passed on as text formatted with %d, since Lua would print a number with only
+# 14 significant digits.
 _POST = """
 local ledger, document, series = KEYS[1], KEYS[2], KEYS[3]
 local spenders, feed = KEYS[4], KEYS[5]
 local amount, requested_ms = tonumber(ARGV[1]), tonumber(ARGV[2])
-if redis.call('EXISTS', document) == 1 then
-  return redis.error_reply('DUPLICATE ' .. document)
-end
 local state = redis.call('HMGET', ledger, 'balance_cents', 'last_ms', 'postings')
 local balance = tonumber(state[1] or ARGV[5]) + amount
 local at_ms = math.max(requested_ms, tonumber(state[2] or '0'))
@@ -48,13 +48,17 @@ if math.abs(balance) >= 9007199254740992 then
   return redis.error_reply('OVERFLOW balance beyond 2^53 cents')
 end
 local balance_text = string.format('%d', balance)
-redis.call('HSET', ledger, 'balance_cents', balance_text,
-           'last_ms', string.format('%d', at_ms), 'postings', postings)
+local at_text = string.format('%d', at_ms)
 local seconds = string.format('%d.%03d', math.floor(at_ms / 1000), at_ms % 1000)
-redis.call('JSON.SET', document, '$', string.sub(ARGV[4], 1, -2) ..
-           ',"balance_after_cents":' .. balance_text ..
-           ',"transaction_date":' .. seconds .. '}')
-redis.call('TS.ADD', series, at_ms, balance, 'ON_DUPLICATE', 'LAST')
+local written = redis.call('JSON.SET', document, '$', string.sub(ARGV[4], 1, -2) ..
+                           ',"balance_after_cents":' .. balance_text ..
+                           ',"transaction_date":' .. seconds .. '}', 'NX')
+if not written then
+  return redis.error_reply('DUPLICATE ' .. document)
+end
+redis.call('HSET', ledger, 'balance_cents', balance_text,
+           'last_ms', at_text, 'postings', postings)
+redis.call('TS.ADD', series, at_text, balance_text, 'ON_DUPLICATE', 'LAST')
 redis.call('ZINCRBY', spenders, -amount, ARGV[3])
 redis.call('XADD', feed, 'MAXLEN', '~', ARGV[6], '*', 'key', document,
            'amount_cents', amount, 'balance_cents', balance_text)
@@ -120,7 +124,8 @@ def _create_series(client: redis.Redis, key: str, retention_ms: int) -> None:
 
 def post(client: redis.Redis, transaction: BankTransaction) -> Posting:
     """Post one transaction and return the balance after it."""
-    return next(iter(post_many(client, [transaction])))
+    (posting,) = post_many(client, [transaction])
+    return posting
 
 
 def post_many(
@@ -128,30 +133,76 @@ def post_many(
     transactions: Iterable[BankTransaction | Mapping[str, Any]],
     batch_size: int = BATCH_SIZE,
 ) -> Iterator[Posting]:
-    """Post transactions in order, pipelined in batches; yield each posting.
+    """Post transactions in order, in pipelined batches; yield each posting.
 
     A transaction is a validated `BankTransaction`, or, for bulk seeding, a
     plain mapping with the same fields and a `pk` (as the generator's drafts
     are); both go through the same script. Each posting is atomic on its own; a
-    batch is not. If the connection drops mid-batch, the postings already
-    yielded are stored and the rest are not. A transaction whose key exists
-    already raises DuplicateTransaction after the rest of its batch is posted.
+    batch is not. If the connection drops, the postings already yielded are
+    stored, those of the batch in flight may be, and the rest are not. A
+    transaction whose key exists already raises DuplicateTransaction once the
+    postings before it are yielded.
+
+    One connection carries every batch in order. The next batch is sent before
+    the replies to the previous one are read, so that this process prepares
+    batch n+1 while the server runs batch n.
     """
     pending = iter(transactions)
-    while batch := list(islice(pending, batch_size)):
-        pipe = client.pipeline(transaction=False)
-        # Loading the script in every batch costs one command and survives a
-        # server that restarted (and forgot its scripts) between batches.
-        pipe.script_load(_POST)
-        keys = [_queue(pipe, transaction) for transaction in batch]
-        replies = pipe.execute(raise_on_error=False)[1:]
-        for key, reply in zip(keys, replies, strict=True):
-            if isinstance(reply, Exception):
-                _raise(key, reply)
-            yield Posting(key, int(reply[0]), int(reply[1]))
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    in_flight: list[str] | None = None
+    try:
+        while True:
+            batch = list(islice(pending, batch_size))
+            if batch:
+                keys, commands = _commands(batch)
+                connection.send_packed_command(connection.pack_commands(commands))
+            if in_flight is not None:
+                postings = _replies(connection, in_flight)
+                in_flight = keys if batch else None
+                yield from postings
+            elif batch:
+                in_flight = keys
+            if not batch:
+                break
+    except BaseException:
+        # Replies left unread would be taken for those of the next command.
+        connection.disconnect()
+        raise
+    finally:
+        if in_flight is not None:
+            connection.disconnect()
+        pool.release(connection)
 
 
-def _queue(pipe, transaction: BankTransaction | Mapping[str, Any]) -> str:
+def _commands(batch) -> tuple[list[str], list[tuple]]:
+    # Loading the script in every batch costs one command and survives a
+    # server that restarted (and forgot its scripts) between batches.
+    commands = [("SCRIPT", "LOAD", _POST)]
+    keys = []
+    for transaction in batch:
+        key, command = _command(transaction)
+        keys.append(key)
+        commands.append(command)
+    return keys, commands
+
+
+def _replies(connection, keys: list[str]) -> list[Posting]:
+    connection.read_response()  # SCRIPT LOAD's reply, the script's SHA-1
+    postings, failure = [], None
+    for key in keys:
+        try:
+            balance, at_ms = connection.read_response()
+        except redis.ResponseError as error:
+            failure = failure or (key, error)
+            continue
+        postings.append(Posting(key, int(balance), int(at_ms)))
+    if failure is not None:
+        _raise(*failure)
+    return postings
+
+
+def _command(transaction: BankTransaction | Mapping[str, Any]) -> tuple[str, tuple]:
     if isinstance(transaction, BankTransaction):
         fields = transaction.model_dump()
     else:
@@ -159,7 +210,7 @@ def _queue(pipe, transaction: BankTransaction | Mapping[str, Any]) -> str:
     key = transaction_key(fields["pk"])
     at_ms = epoch_ms(fields["transaction_date"])
     document = {name: value for name, value in fields.items() if name not in _ASSIGNED}
-    pipe.execute_command(
+    return key, (
         "EVALSHA",
         _POST_SHA,
         5,
@@ -175,7 +226,6 @@ def _queue(pipe, transaction: BankTransaction | Mapping[str, Any]) -> str:
         config.OPENING_BALANCE_CENTS,
         FEED_MAX_LENGTH,
     )
-    return key
 
 
 def _raise(key: str, reply: Exception) -> None:
