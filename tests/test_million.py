@@ -42,9 +42,7 @@ def test_a_million_postings_leave_the_balance_exact(r):
             vendor = VENDORS[index % len(VENDORS)]
             expected_by_vendor[vendor] += amount
             drafts.append(_draft(index, vendor, amount))
-        last = None
-        for last in ledger.post_many(r, drafts):
-            pass
+        *_, last = ledger.post_many(r, drafts)
         assert last.at_ms == ledger.epoch_ms(drafts[-1]["transaction_date"])
         pipe = r.pipeline(transaction=False)
         for draft in drafts:
