@@ -94,7 +94,7 @@ def prepare(client: redis.Redis) -> None:
     models.bind(client)
     models.ensure_index(client)
     _create_series(client, config.BALANCE_TS_KEY, config.BALANCE_RETENTION_MS)
-    rules = {rule[0] for rule in client.ts().info(config.BALANCE_TS_KEY).rules}
+    rules = compaction_keys(client)
     for key, aggregation, bucket_ms, retention_ms in config.balance_compactions():
         _create_series(client, key, retention_ms)
         if key not in rules:
@@ -105,6 +105,15 @@ def prepare(client: redis.Redis) -> None:
             except redis.ResponseError as error:
                 if "already" not in str(error).lower():
                     raise
+
+
+def compaction_keys(client: redis.Redis) -> set[str]:
+    """Return the keys the balance series is compacted into."""
+    rules = client.ts().info(config.BALANCE_TS_KEY).rules
+    # RESP3 replies map each destination key to its rule; RESP2 lists them.
+    if isinstance(rules, dict):
+        return set(rules)
+    return {rule[0] for rule in rules}
 
 
 def _create_series(client: redis.Redis, key: str, retention_ms: int) -> None:
