@@ -47,8 +47,12 @@ lab: server ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 lint: install ## Check formatting and common mistakes with ruff
-	$(BIN)/ruff format --check redisbank tests
-	$(BIN)/ruff check redisbank tests
+	$(BIN)/ruff format --check redisbank tests bench
+	$(BIN)/ruff check redisbank tests bench
+
+.PHONY: bench
+bench: install ## Benchmark seeding, search and memory on a throwaway Redis Stack
+	$(BIN)/python bench/ledger.py
 
 clean: ## Remove build outputs (the server's data in .redisbank/ stays)
 	rm -rf $(BUILD) .pytest_cache
