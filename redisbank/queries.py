@@ -4,6 +4,7 @@ Amounts come back both as integer cents (for arithmetic) and as currency units
 (for reading and charts); times are timezone-aware UTC.
 """
 
+import json
 from datetime import datetime
 
 import pandas as pd
@@ -71,6 +72,7 @@ def search_transactions(
     max_amount_cents: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    with_total: bool = True,
 ) -> pd.DataFrame:
     """Return one page of matching transactions, newest first.
 
@@ -80,8 +82,10 @@ def search_transactions(
     words is refused, and None searches without one. The other arguments narrow
     the search: a transaction type, an account (either side of the
     transaction), an amount range in cents and a date range, each inclusive.
-    Redis sorts by date and returns only the page asked for; the frame's
-    `attrs["total"]` counts every match.
+    Redis sorts by date and returns only the page asked for. The frame's
+    `attrs["total"]` counts every match; counting costs a second query that
+    visits every match (though it loads none), so `with_total=False` skips it
+    and leaves the total None.
     """
     clauses = [] if term is None else [search.text_clause(term)]
     if transaction_type is not None:
@@ -94,26 +98,40 @@ def search_transactions(
         )
     if since is not None or until is not None:
         clauses.append(search.date_clause(since, until))
-    return _search(client, " ".join(clauses) or "*", limit, offset)
+    return _search(client, " ".join(clauses) or "*", limit, offset, with_total)
 
 
 def recent_transactions(
-    client: redis.Redis, limit: int = 10, *, offset: int = 0
+    client: redis.Redis, limit: int = 10, *, offset: int = 0, with_total: bool = True
 ) -> pd.DataFrame:
     """Return the most recent transactions, newest first."""
-    return _search(client, "*", limit, offset)
+    return _search(client, "*", limit, offset, with_total)
 
 
-def _search(client: redis.Redis, query: str, limit: int, offset: int) -> pd.DataFrame:
+def _search(
+    client: redis.Redis, query: str, limit: int, offset: int, with_total: bool
+) -> pd.DataFrame:
     search.check_page(offset, limit)
-    request = (
+    index = client.ft(models.index_name())
+    # Dialect 4 lets RediSearch's optimizer walk the date-sorted index and stop
+    # at the page's last row instead of sorting every match: 0.5 ms instead of
+    # 10 ms for a word in 20,000 of 100,000 documents. Its total then counts
+    # only the rows returned, so a second query with LIMIT 0 0 counts the
+    # matches (in dialect 2, whose syntax is the same) without loading any.
+    page = index.search(
         Query(query)
         .sort_by("transaction_date", asc=False)
         .paging(offset, limit)
-        .dialect(2)
+        .dialect(4)
     )
-    result = client.ft(models.index_name()).search(request)
-    rows = [models.BankTransaction.model_validate_json(doc.json) for doc in result.docs]
+    total = None
+    if with_total:
+        total = index.search(Query(query).paging(0, 0).dialect(2)).total
+    # From dialect 3 on, a JSON document comes back as a one-element array.
+    rows = [
+        models.BankTransaction.model_validate(json.loads(doc.json)[0])
+        for doc in page.docs
+    ]
     frame = pd.DataFrame(
         [
             {
@@ -133,5 +151,5 @@ def _search(client: redis.Redis, query: str, limit: int, offset: int) -> pd.Data
         ],
         columns=TRANSACTION_COLUMNS,
     )
-    frame.attrs["total"] = result.total
+    frame.attrs["total"] = total
     return frame

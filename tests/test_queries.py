@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from redisbank import config, ledger, queries
+from redisbank import config, generator, ledger, queries
 from redisbank.errors import InvalidInput
 from tests.helpers import EPOCH, transaction
 
@@ -165,3 +165,34 @@ def test_pages_come_from_redis_in_date_order(typed):
 def test_a_kilobyte_of_text_is_refused_clearly(typed):
     with pytest.raises(InvalidInput, match="at most 200 characters, this one has 1024"):
         queries.search_transactions(typed, "coffee " * 146 + "xx")
+
+
+def test_the_total_can_be_skipped_and_the_page_is_the_same(typed):
+    counted = queries.search_transactions(typed, "coffee", limit=1)
+    uncounted = queries.search_transactions(typed, "coffee", limit=1, with_total=False)
+    assert counted.attrs["total"] == 2 and uncounted.attrs["total"] is None
+    assert list(counted["pk"]) == list(uncounted["pk"])
+
+
+def test_pages_match_sorting_every_match_in_python(r):
+    ledger.prepare(r)
+    start = EPOCH
+    drafts = list(
+        generator.TransactionGenerator(seed=12).drafts(
+            3000, start, start + timedelta(days=60)
+        )
+    )
+    list(ledger.post_many(r, drafts))
+    coffee = sorted(
+        (d for d in drafts if "Coffee" in d["vendor"] and d["amount_cents"] >= -500),
+        key=lambda d: d["transaction_date"],
+        reverse=True,
+    )
+    pages = [
+        queries.search_transactions(
+            r, "coffee", limit=25, offset=offset, min_amount_cents=-500
+        )
+        for offset in (0, 25, 50)
+    ]
+    assert pages[0].attrs["total"] == len(coffee)
+    assert [pk for page in pages for pk in page["pk"]] == [d["pk"] for d in coffee[:75]]
