@@ -94,7 +94,9 @@ SEARCH_TERM_MAX_CHARS = 200
 # The ledger's live feed: a stream capped near this many entries (MAXLEN ~).
 FEED_KEY = PREFIX + ":transactions:feed"
 FEED_MAX_LENGTH = 1000
-POSTING_BATCH_SIZE = 1000  # postings per pipeline round trip when seeding
+# Postings per pipelined batch when seeding. Two batches are in flight at once;
+# a batch must come back well within SOCKET_TIMEOUT_S even on a busy server.
+POSTING_BATCH_SIZE = 250
 
 # The balance series keeps raw samples for 400 days; per-hour and per-day
 # min/max/last compactions are derived from it by TS.CREATERULE, the hourly

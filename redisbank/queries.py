@@ -11,7 +11,7 @@ import pandas as pd
 import redis
 from redis.commands.search.query import Query
 
-from redisbank import config, models, search
+from redisbank import config, ledger, models, search
 from redisbank.errors import InvalidInput
 
 TRANSACTION_COLUMNS = [
@@ -30,7 +30,7 @@ TRANSACTION_COLUMNS = [
 
 
 def _epoch_ms(moment: datetime | None, default: str) -> int | str:
-    return default if moment is None else int(moment.timestamp() * 1000)
+    return default if moment is None else ledger.epoch_ms(moment)
 
 
 def balance_over_time(
