@@ -97,6 +97,7 @@ FEED_MAX_LENGTH = 1000
 # Postings per pipelined batch when seeding. Two batches are in flight at once;
 # a batch must come back well within SOCKET_TIMEOUT_S even on a busy server.
 POSTING_BATCH_SIZE = 250
+POSTINGS_PER_SCRIPT_CALL = 50  # one script call posts up to this many in turn
 
 # The balance series keeps raw samples for 400 days; per-hour and per-day
 # min/max/last compactions are derived from it by TS.CREATERULE, the hourly

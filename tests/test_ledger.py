@@ -3,7 +3,7 @@ import threading
 import pytest
 
 from redisbank import config, generator, ledger
-from redisbank.errors import DuplicateTransaction
+from redisbank.errors import DuplicateTransaction, InvalidInput
 from redisbank.models import BankTransaction
 from tests.helpers import EPOCH, transaction
 
@@ -149,3 +149,25 @@ def test_prepare_from_several_threads_at_once_creates_everything_once(r):
     assert len(ledger.compaction_keys(r)) == 6
     ledger.post(r, transaction("A", -1))
     assert int(r.ft("redisBank:transaction:index").info()["num_docs"]) == 1
+
+
+def test_balances_chain_across_script_calls_and_batches(r):
+    ledger.prepare(r)
+    amounts = [(-1) ** i * (i * 37 % 1000) for i in range(330)]
+    rows = [transaction(f"V{i % 7}", a, minute=i) for i, a in enumerate(amounts)]
+    postings = list(ledger.post_many(r, rows, batch_size=120))
+    running = config.OPENING_BALANCE_CENTS
+    for posting, amount in zip(postings, amounts, strict=True):
+        running += amount
+        assert posting.balance_cents == running
+    assert ledger.balance_cents(r) == running == r.ts().get("balance_ts")[1]
+    assert ledger.posting_count(r) == 330
+    assert ledger.last_posting_ms(r) == postings[-1].at_ms
+
+
+def test_a_balance_beyond_two_to_the_53_is_refused_before_it_is_posted(r):
+    ledger.prepare(r)
+    with pytest.raises(InvalidInput, match="beyond 2\\*\\*53 cents"):
+        ledger.post(r, transaction("Too much", 2**53))
+    assert ledger.posting_count(r) == 0
+    assert r.zscore("bigspenders", "Too much") is None
