@@ -159,11 +159,13 @@ def post_many(
 
     A transaction is a validated `BankTransaction`, or, for bulk seeding, a
     plain mapping with the same fields and a `pk` (as the generator's drafts
-    are); both go through the same script. Each posting is atomic on its own; a
-    batch is not. If the connection drops, the postings already yielded are
-    stored, those of the batch in flight may be, and the rest are not. A
-    transaction whose key exists already raises DuplicateTransaction once the
-    postings before it are yielded.
+    are); both go through the same script. Each posting is atomic, and so is
+    each script call of up to POSTINGS_PER_CALL of them; a batch is not. If the
+    connection drops, the postings already yielded are stored, those of the
+    batches in flight may be, and the rest are not. A transaction whose key
+    exists already is not posted: DuplicateTransaction is raised once the
+    postings before it are yielded, and those after it in its batch may be
+    stored.
 
     One connection carries every batch in order. The next batch is sent before
     the replies to the previous one are read, so that this process prepares
