@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from redisbank import config, generator, invariants, ledger
+from redisbank import config, generator, invariants, ledger, queries
 from redisbank.errors import LedgerInconsistent
 from tests.helpers import EPOCH, transaction
 
@@ -104,3 +104,16 @@ def test_the_check_command_fails_with_a_clear_message(seeded):
     assert code == 1
     assert "the ledger is inconsistent (1)" in err
     assert "stored balance" in err
+
+
+def test_seed_with_a_seed_draws_the_same_transactions_again(r):
+    def seeded_run():
+        r.flushdb()
+        code, out, err = _run("seed", "--count", "60", "--days", "30", "--seed", "3")
+        assert code == 0, err
+        page = queries.recent_transactions(r, limit=60)
+        return list(zip(page["vendor"], page["amount_cents"], strict=True))
+
+    first = seeded_run()
+    assert len(first) == 60
+    assert seeded_run() == first

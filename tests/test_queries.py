@@ -10,7 +10,8 @@ from tests.helpers import EPOCH, transaction
 HOSTILE = {
     "*": None, "-": None, '"': None, "'": None, "((": None, "]]": None, "{": None,
     "|": None, "\\": None, "%%": None, "🍕": None, "x" * 1024: None,
-    "@amount_cents:[0 inf]": 0, "@vendor_fts:(rent)": 0, "~coffee": 2,
+    "@amount_cents:[0 inf]": 0, "@amount:[0 inf]": 0, "@vendor_fts:(rent)": 0,
+    "~coffee": 2,
     "coffee)": 2, "-coffee": 2, "coffee | rent": 0, '"coffee': 2, "rent*": 1,
     "🍕 coffee": 2, "coffee%": 2,
 }  # fmt: skip
