@@ -1,6 +1,8 @@
+import os
 from datetime import timedelta
 
 import pytest
+import redis
 
 from redisbank import config, generator, ledger, queries
 from redisbank.errors import InvalidInput
@@ -197,3 +199,15 @@ def test_pages_match_sorting_every_match_in_python(r):
     ]
     assert pages[0].attrs["total"] == len(coffee)
     assert [pk for page in pages for pk in page["pk"]] == [d["pk"] for d in coffee[:75]]
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_a_client_speaking_either_protocol_in_bytes_gets_the_same_page(typed, protocol):
+    other = redis.Redis.from_url(os.environ["REDIS_URL"], protocol=protocol)
+    try:
+        theirs = queries.search_transactions(other, "coffee", limit=5)
+    finally:
+        other.close()
+    ours = queries.search_transactions(typed, "coffee", limit=5)
+    assert theirs.attrs["total"] == ours.attrs["total"] == 2
+    assert list(theirs["pk"]) == list(ours["pk"])
