@@ -28,13 +28,17 @@ def balance_summary(
     """Return the lowest, highest and last balance per hour ("1h") or day ("1d").
 
     Each row is one bucket, labelled by its start, oldest first; buckets with
-    no posting are absent.
+    no posting are absent, and a ledger never posted to gives no rows.
     """
     if bucket not in config.BALANCE_BUCKETS_MS:
         raise InvalidInput(
             f"bucket {bucket!r} is not one of {', '.join(config.BALANCE_BUCKETS_MS)}"
         )
     bucket_ms = config.BALANCE_BUCKETS_MS[bucket]
+    if not client.exists(config.BALANCE_TS_KEY):
+        return pd.DataFrame(
+            {name: pd.Series(dtype="int64") for name in SUMMARY_COLUMNS}
+        ).astype({"time": "datetime64[ms, UTC]"})
     low = "-" if start is None else ledger.epoch_ms(start)
     high = "+" if end is None else ledger.epoch_ms(end)
     columns = {}

@@ -101,3 +101,11 @@ def test_the_overview_lists_vendors_by_money_taken(posted):
     assert coffee["first"] == EPOCH + timedelta(minutes=10)
     assert coffee["last"] == EPOCH + timedelta(minutes=FEBRUARY + 5)
     assert str(frame["first"].dt.tz) == "UTC"
+
+
+def test_an_empty_ledger_has_empty_analytics(r):
+    assert analytics.balance_summary(r, "1h").empty
+    ledger.prepare(r)
+    assert analytics.balance_summary(r, "1d").empty
+    assert analytics.spending_by_type_and_month(r).empty
+    assert analytics.transactions_overview(r).empty
