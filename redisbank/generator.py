@@ -74,7 +74,8 @@ class TransactionGenerator:
     Vendors with a day of the month (the salary, the rent) are posted once a
     month on that day by `spread`; the others are drawn by weight at random
     times, and a weekdays-only vendor (the coffee shop) never on a weekend. The
-    same seed draws the same transactions, primary keys included.
+    same seed draws the same transactions over the same window, primary keys
+    included; over a later window the draws repeat but their dates move.
     """
 
     def __init__(self, vendors: list[Vendor] | None = None, seed: int | None = None):
