@@ -8,8 +8,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 BUILD := build
 
 .DEFAULT_GOAL := help
-.PHONY: help install server stop run test lab lint clean
-.PHONY: api bench
+.PHONY: help install server stop run test lab api bench serve lint clean
 
 help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,8 +52,16 @@ api: server ## Serve the HTTP API on 127.0.0.1 (demo mode unless a secret is set
 	@if [ -z "$$REDISBANK_SESSION_SECRET" ]; then export REDISBANK_DEMO_MODE=1; fi; \
 	$(BIN)/redisbank api
 
-bench: install ## Measure a session load against a raw GET, and a login
+bench: install ## Run both benchmarks: sessions (load vs GET, login) and the ledger
 	$(BIN)/python bench/sessions.py
+	$(BIN)/python bench/ledger.py
+
+serve: server ## Serve the dashboard and API on 127.0.0.1 with a transaction every 10 s
+	@if [ -z "$$REDISBANK_SESSION_SECRET" ]; then export REDISBANK_DEMO_MODE=1; fi; \
+	$(BIN)/redisbank generate --every 10s --quiet & generator=$$!; \
+	trap 'kill $$generator' EXIT INT TERM; \
+	echo "open http://127.0.0.1:$${REDISBANK_API_PORT:-16480}/ and sign in as bob"; \
+	$(BIN)/redisbank api
 
 lint: install ## Check formatting and common mistakes with ruff
 	$(BIN)/ruff format --check redisbank tests bench

@@ -1,4 +1,4 @@
-"""The `redisbank` command: run the embedded server and seed the ledger."""
+"""The `redisbank` command: run the embedded server, seed and check the ledger."""
 
 import argparse
 import os
@@ -8,7 +8,16 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import redis
 from tqdm import tqdm
 
-from redisbank import config, connection, generator, ledger, runtime
+from redisbank import (
+    config,
+    connection,
+    generator,
+    invariants,
+    ledger,
+    money,
+    runtime,
+    service,
+)
 from redisbank.errors import RedisbankError
 from redisbank.server import EmbeddedServer
 
@@ -65,13 +74,37 @@ def _seed(args: argparse.Namespace) -> None:
     client = connection.connect()
     ledger.prepare(client)
     start, end = generator.seed_window(args.days, ledger.last_posting_ms(client))
-    drawn = generator.TransactionGenerator(seed=args.seed).spread(
+    drawn = generator.TransactionGenerator(seed=args.seed).drafts(
         args.count, start, end
     )
     postings = ledger.post_many(client, drawn)
     for _ in tqdm(postings, total=args.count, unit="tx", disable=args.quiet):
         pass
     print(f"posted {args.count} transactions; balance {ledger.balance_text(client)}")
+
+
+def _generate(args: argparse.Namespace) -> None:
+    client = connection.connect()
+    stop = service.stop_on_signals()
+
+    def show(posting: ledger.Posting) -> None:
+        if not args.quiet:
+            print(f"{posting.key} balance {money.format_amount(posting.balance_cents)}")
+
+    posted = service.run(
+        client, args.every, args.count, args.seed, stop=stop, on_posting=show
+    )
+    print(f"posted {posted} transactions; balance {ledger.balance_text(client)}")
+
+
+def _check(args: argparse.Namespace) -> None:
+    client = connection.connect()
+    findings = invariants.check(client)
+    print(
+        f"ok: {findings.documents} transactions, balance "
+        f"{money.format_amount(findings.balance_cents)}; the series, the spender "
+        "scores and the index agree"
+    )
 
 
 def _redis_cli(args: argparse.Namespace) -> None:
@@ -101,6 +134,13 @@ def _api(args: argparse.Namespace) -> None:
     serving.serve(app, args.port)
 
 
+def _duration(text: str) -> float:
+    try:
+        return service.parse_duration(text)
+    except RedisbankError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="redisbank", description="A mobile bank's sessions and ledger in Redis."
@@ -124,6 +164,25 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=None, help="repeatable random draws")
     seed.add_argument("--quiet", action="store_true", help="no progress bar")
     seed.set_defaults(run=_seed)
+
+    generate = commands.add_parser(
+        "generate", help="post one transaction dated now every interval"
+    )
+    generate.add_argument(
+        "--every",
+        type=_duration,
+        default="10s",
+        help="the interval, like 10s, 2m or 500ms (default 10s)",
+    )
+    generate.add_argument("--count", type=int, default=None, help="stop after N")
+    generate.add_argument("--seed", type=int, default=None, help="repeatable draws")
+    generate.add_argument("--quiet", action="store_true", help="no line per posting")
+    generate.set_defaults(run=_generate)
+
+    check = commands.add_parser(
+        "check", help="verify the ledger's invariants; exit 1 if one is broken"
+    )
+    check.set_defaults(run=_check)
 
     cli = commands.add_parser(
         "redis-cli", help="run redis-cli against REDIS_URL or the embedded server"

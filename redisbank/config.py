@@ -134,9 +134,6 @@ USERNAME_MAX_CHARS = 64
 
 API_HOST = "127.0.0.1"
 
-# The ledger's live feed: a stream capped near this many entries (MAXLEN ~).
-FEED_KEY = PREFIX + ":transactions:feed"
-
 # The dashboard.
 DASHBOARD_CHART_DAYS = 90  # the balance chart's window
 FEED_RETRY_MS = 2000  # how long a browser waits before reconnecting the feed
@@ -169,3 +166,45 @@ def absolute_timeout_s() -> float:
 def api_port() -> int:
     """Return the port `redisbank api` listens on."""
     return int(os.environ.get(ENV_API_PORT) or 16480)
+
+
+# The ledger's live feed: a stream capped near this many entries (MAXLEN ~).
+FEED_KEY = PREFIX + ":transactions:feed"
+FEED_MAX_LENGTH = 1000
+# Postings per pipelined batch when seeding. Two batches are in flight at once;
+# a batch must come back well within SOCKET_TIMEOUT_S even on a busy server.
+POSTING_BATCH_SIZE = 250
+POSTINGS_PER_SCRIPT_CALL = 50  # one script call posts up to this many in turn
+
+# The balance series keeps raw samples for 400 days; per-hour and per-day
+# min/max/last compactions are derived from it by TS.CREATERULE, the hourly
+# ones kept as long as the raw samples and the daily ones for ever.
+BALANCE_RETENTION_MS = 400 * 86_400_000
+BALANCE_BUCKETS_MS = {"1h": 3_600_000, "1d": 86_400_000}
+BALANCE_BUCKET_RETENTION_MS = {"1h": BALANCE_RETENTION_MS, "1d": 0}
+BALANCE_AGGREGATIONS = ("min", "max", "last")
+
+
+def balance_compaction_key(bucket: str, aggregation: str) -> str:
+    """Return the key of a compaction of the balance series: balance_ts:1h:min."""
+    return f"{BALANCE_TS_KEY}:{bucket}:{aggregation}"
+
+
+def balance_compactions() -> list[tuple[str, str, int, int]]:
+    """Return (key, aggregation, bucket ms, retention ms) for each compaction."""
+    return [
+        (
+            balance_compaction_key(bucket, aggregation),
+            aggregation,
+            bucket_ms,
+            BALANCE_BUCKET_RETENTION_MS[bucket],
+        )
+        for bucket, bucket_ms in BALANCE_BUCKETS_MS.items()
+        for aggregation in BALANCE_AGGREGATIONS
+    ]
+
+
+# Searching: a page holds at most this many rows.
+SEARCH_PAGE_MAX = 1000
+# RediSearch refuses pages beyond MAXSEARCHRESULTS; this stays well inside it.
+SEARCH_OFFSET_MAX = 10_000

@@ -80,3 +80,23 @@ class InsecureConfiguration(RedisbankError):
         self.setting = setting
         self.problem = problem
         super().__init__(f"{setting} {problem}: {fix}")
+
+
+class DuplicateTransaction(RedisbankError):
+    """A transaction with this key was posted already; it was not posted again."""
+
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(
+            f"transaction {key} exists already and was not posted again: give each "
+            "transaction a new pk (a fresh --seed, or none, when seeding)"
+        )
+
+
+class LedgerInconsistent(RedisbankError):
+    """`redisbank check` found the ledger's structures disagreeing."""
+
+    def __init__(self, violations: list[str]):
+        self.violations = violations
+        listed = "; ".join(violations)
+        super().__init__(f"the ledger is inconsistent ({len(violations)}): {listed}")

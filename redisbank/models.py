@@ -5,6 +5,7 @@ otherwise, so the prefixes here are explicit: a transaction is always the JSON
 document `redisBank:transaction:<ulid>`, whoever defines or imports the model.
 """
 
+import contextlib
 import hashlib
 from datetime import datetime
 
@@ -64,10 +65,19 @@ def ensure_index(client: redis.Redis) -> bool:
         return False
 
     if _index_exists(client):
-        client.ft(index_name()).dropindex(delete_documents=False)
-    client.execute_command(f"FT.CREATE {index_name()} {schema}")
+        # Another process preparing at the same time may have dropped it first.
+        with contextlib.suppress(redis.ResponseError):
+            client.ft(index_name()).dropindex(delete_documents=False)
+    created = True
+    try:
+        client.execute_command(f"FT.CREATE {index_name()} {schema}")
+    except redis.ResponseError as error:
+        # Several generators preparing at once: one of them creates the index.
+        if "already exists" not in str(error).lower():
+            raise
+        created = False
     client.set(schema_key, digest)
-    return True
+    return created
 
 
 def _index_exists(client: redis.Redis) -> bool:

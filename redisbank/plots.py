@@ -51,6 +51,59 @@ def render_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def plot_balance_summary(summary: pd.DataFrame, bucket: str = "day") -> Figure:
+    """Draw the balance's range per bucket as a band, with its last value as a line."""
+    figure = Figure(figsize=(9, 4))
+    axes = figure.subplots()
+    axes.fill_between(
+        summary["time"],
+        summary["min"],
+        summary["max"],
+        step="post",
+        color="#dc382c",
+        alpha=0.25,
+        label=f"lowest to highest in the {bucket}",
+    )
+    axes.step(
+        summary["time"],
+        summary["last"],
+        where="post",
+        color="#dc382c",
+        label=f"at the end of the {bucket}",
+    )
+    axes.set_title(f"Balance per {bucket}")
+    axes.set_xlabel("Time (UTC)")
+    axes.set_ylabel("Balance")
+    axes.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    axes.legend(loc="best")
+    axes.grid(alpha=0.3)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    return figure
+
+
+def plot_spending_by_month(spending: pd.DataFrame) -> Figure:
+    """Draw each month's spending as a bar stacked by transaction type."""
+    table = spending.pivot_table(
+        index="month", columns="transaction_type", values="spent", aggfunc="sum"
+    ).fillna(0)
+    figure = Figure(figsize=(9, 4))
+    axes = figure.subplots()
+    bottom = None
+    for transaction_type in table.columns:
+        values = table[transaction_type]
+        axes.bar(table.index, values, bottom=bottom, label=transaction_type)
+        bottom = values if bottom is None else bottom + values
+    axes.set_title("Spending by month and type")
+    axes.set_xlabel("Month (UTC)")
+    axes.set_ylabel("Spent")
+    axes.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    axes.legend(loc="upper left", fontsize="small")
+    axes.grid(axis="y", alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
 def save_figure(figure: Figure, name: str, folder: Path | None = None) -> Path:
     """Save figure as `<name>.png` in the figures folder; return its path."""
     folder = folder or config.build_dir() / "figures"

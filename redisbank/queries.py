@@ -4,14 +4,13 @@ Amounts come back both as integer cents (for arithmetic) and as currency units
 (for reading and charts); times are timezone-aware UTC.
 """
 
-import re
+import json
 from datetime import datetime
 
 import pandas as pd
 import redis
-from redis.commands.search.query import Query
 
-from redisbank import config, models
+from redisbank import config, ledger, models, search
 from redisbank.errors import InvalidInput
 
 TRANSACTION_COLUMNS = [
@@ -21,15 +20,16 @@ TRANSACTION_COLUMNS = [
     "transaction_type",
     "amount",
     "balance_after",
+    "amount_cents",
+    "balance_after_cents",
+    "from_account",
+    "to_account",
+    "pk",
 ]
-
-# RediSearch splits text into words at punctuation and spaces; matching the
-# user's words, each quoted, is searching the text literally.
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _epoch_ms(moment: datetime | None, default: str) -> int | str:
-    return default if moment is None else int(moment.timestamp() * 1000)
+    return default if moment is None else ledger.epoch_ms(moment)
 
 
 def balance_over_time(
@@ -60,40 +60,77 @@ def biggest_spenders(client: redis.Redis, top: int = 5) -> pd.DataFrame:
 
 
 def search_transactions(
-    client: redis.Redis, term: str, limit: int = 10
+    client: redis.Redis,
+    term: str | None,
+    limit: int = 10,
+    *,
+    offset: int = 0,
+    transaction_type: str | None = None,
+    account: str | None = None,
+    min_amount_cents: int | None = None,
+    max_amount_cents: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    with_total: bool = True,
 ) -> pd.DataFrame:
-    """Return the newest transactions whose description or vendor has every word.
+    """Return one page of matching transactions, newest first.
 
-    The term is taken literally: its words are matched as words, so characters
-    that mean something to the query language (`@`, `-`, `*`, brackets) are not
-    operators here. A term with no words is refused.
+    The term is taken literally: its words are matched as words in the
+    description or the vendor, so characters that mean something to the query
+    language (`@`, `-`, `*`, brackets) are not operators here; a term with no
+    words is refused, and None searches without one. The other arguments narrow
+    the search: a transaction type, an account (either side of the
+    transaction), an amount range in cents and a date range, each inclusive.
+    Redis sorts by date and returns only the page asked for. The frame's
+    `attrs["total"]` counts every match; counting costs a second query that
+    visits every match (though it loads none), so `with_total=False` skips it
+    and leaves the total None.
     """
-    if len(term) > config.SEARCH_TERM_MAX_CHARS:
-        raise InvalidInput(
-            f"search terms are at most {config.SEARCH_TERM_MAX_CHARS} characters, "
-            f"this one has {len(term)}"
+    clauses = [] if term is None else [search.text_clause(term)]
+    if transaction_type is not None:
+        clauses.append(search.tag_clause("transaction_type", transaction_type))
+    if account is not None:
+        clauses.append(search.account_clause(account))
+    if min_amount_cents is not None or max_amount_cents is not None:
+        clauses.append(
+            search.numeric_clause("amount_cents", min_amount_cents, max_amount_cents)
         )
-    words = _WORD.findall(term)
-    if not words:
-        raise InvalidInput(f"{term!r} has no letters or digits to search for")
-    quoted = " ".join(f'"{word}"' for word in words)
-    query = f"@description_fts|vendor_fts:({quoted})"
-    return _search(client, query, limit)
+    if since is not None or until is not None:
+        clauses.append(search.date_clause(since, until))
+    return _search(client, " ".join(clauses) or "*", limit, offset, with_total)
 
 
-def recent_transactions(client: redis.Redis, limit: int = 10) -> pd.DataFrame:
+def recent_transactions(
+    client: redis.Redis, limit: int = 10, *, offset: int = 0, with_total: bool = True
+) -> pd.DataFrame:
     """Return the most recent transactions, newest first."""
-    return _search(client, "*", limit)
+    return _search(client, "*", limit, offset, with_total)
 
 
-def _search(client: redis.Redis, query: str, limit: int) -> pd.DataFrame:
-    if not 1 <= limit <= 1000:
-        raise InvalidInput(f"limit must be between 1 and 1000, not {limit}")
-    request = (
-        Query(query).sort_by("transaction_date", asc=False).paging(0, limit).dialect(2)
-    )
-    result = client.ft(models.index_name()).search(request)
-    rows = [models.BankTransaction.model_validate_json(doc.json) for doc in result.docs]
+def _search(
+    client: redis.Redis, query: str, limit: int, offset: int, with_total: bool
+) -> pd.DataFrame:
+    search.check_page(offset, limit)
+    # Dialect 4 lets RediSearch's optimizer walk the date-sorted index and stop
+    # at the page's last row instead of sorting every match: 0.5 ms instead of
+    # 10 ms for a word in 20,000 of 100,000 documents. Its total then counts
+    # only the rows returned, so a second query with LIMIT 0 0 counts the
+    # matches (in dialect 2, whose syntax is the same) without loading any.
+    # Both go in one round trip.
+    index = models.index_name()
+    pipe = client.pipeline(transaction=False)
+    pipe.execute_command(
+        "FT.SEARCH", index, query, "SORTBY", "transaction_date", "DESC",
+        "LIMIT", offset, limit, "DIALECT", 4,
+    )  # fmt: skip
+    if with_total:
+        pipe.execute_command("FT.SEARCH", index, query, "LIMIT", 0, 0, "DIALECT", 2)
+    replies = pipe.execute()
+    total = _search_total(replies[1]) if with_total else None
+    rows = [
+        models.BankTransaction.model_validate(document)
+        for document in _search_documents(replies[0])
+    ]
     frame = pd.DataFrame(
         [
             {
@@ -103,10 +140,36 @@ def _search(client: redis.Redis, query: str, limit: int) -> pd.DataFrame:
                 "transaction_type": row.transaction_type,
                 "amount": row.amount_cents / 100,
                 "balance_after": row.balance_after_cents / 100,
+                "amount_cents": row.amount_cents,
+                "balance_after_cents": row.balance_after_cents,
+                "from_account": row.from_account,
+                "to_account": row.to_account,
+                "pk": row.pk,
             }
             for row in rows
         ],
         columns=TRANSACTION_COLUMNS,
     )
-    frame.attrs["total"] = result.total
+    frame.attrs["total"] = total
     return frame
+
+
+def _search_total(reply) -> int:
+    # RESP3 answers FT.SEARCH with a map, RESP2 with a list led by the total.
+    if isinstance(reply, dict):
+        return int(_get(reply, "total_results"))
+    return int(reply[0])
+
+
+def _search_documents(reply) -> list[dict]:
+    # From dialect 3 on, a JSON document comes back as a one-element array.
+    if isinstance(reply, dict):
+        rows = [_get(row, "extra_attributes") for row in _get(reply, "results")]
+    else:
+        rows = [dict(zip(f[::2], f[1::2], strict=True)) for f in reply[2::2]]
+    return [json.loads(_get(row, "$"))[0] for row in rows]
+
+
+def _get(mapping: dict, name: str):
+    # A client without decode_responses names the fields in bytes.
+    return mapping[name] if name in mapping else mapping[name.encode()]
