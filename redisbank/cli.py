@@ -77,9 +77,24 @@ def _seed(args: argparse.Namespace) -> None:
     drawn = generator.TransactionGenerator(seed=args.seed).drafts(
         args.count, start, end
     )
+    before = ledger.posting_count(client)
     postings = ledger.post_many(client, drawn)
-    for _ in tqdm(postings, total=args.count, unit="tx", disable=args.quiet):
-        pass
+    try:
+        for _ in tqdm(postings, total=args.count, unit="tx", disable=args.quiet):
+            pass
+    except (RedisbankError, redis.RedisError):
+        # Batches in flight may have been stored: say what the ledger holds, so
+        # nobody seeds the whole count again on top of it.
+        try:
+            stored = f"{ledger.posting_count(client) - before} of {args.count}"
+        except redis.RedisError:
+            stored = "an unknown number"
+        print(
+            f"redisbank: seeding stopped; {stored} transactions were posted "
+            "(`redisbank check` tells whether the ledger is consistent)",
+            file=sys.stderr,
+        )
+        raise
     print(f"posted {args.count} transactions; balance {ledger.balance_text(client)}")
 
 

@@ -47,11 +47,22 @@ def balance_over_time(
 
 
 def biggest_spenders(client: redis.Redis, top: int = 5) -> pd.DataFrame:
-    """Return the top vendors by money spent with them, largest first."""
-    if top < 1:
-        raise InvalidInput(f"top must be at least 1, not {top}")
+    """Return the top vendors by money spent with them, largest first.
+
+    Vendors that paid the account more than it paid them (the employer, a
+    refund desk) have a negative score in `bigspenders` and are left out.
+    """
+    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= 1000:
+        raise InvalidInput(f"top must be a whole number from 1 to 1000, not {top!r}")
     pairs = client.zrange(
-        config.BIGSPENDERS_KEY, 0, top - 1, desc=True, withscores=True
+        config.BIGSPENDERS_KEY,
+        "+inf",
+        "(0",
+        desc=True,
+        byscore=True,
+        offset=0,
+        num=top,
+        withscores=True,
     )
     frame = pd.DataFrame(pairs, columns=["vendor", "spent_cents"])
     frame["spent_cents"] = frame["spent_cents"].round().astype("int64")

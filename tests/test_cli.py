@@ -2,6 +2,8 @@ import os
 import subprocess
 import sys
 
+import redis
+
 from tests.conftest import free_port
 
 
@@ -44,3 +46,23 @@ def test_bad_arguments_are_refused_before_anything_is_written(r):
         assert result.returncode == 2
         assert message in result.stderr
     assert r.dbsize() == 0
+
+
+def test_a_seed_cut_off_by_a_dead_server_says_so(tmp_path, embedded_factory):
+    server = embedded_factory(tmp_path / "home")
+    server.start()
+    seeding = subprocess.Popen(
+        [sys.executable, "-m", "redisbank.cli", "seed", "--count", "300000"],
+        env={**os.environ, "REDIS_URL": server.url},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    client = redis.Redis(port=server.port)
+    while not client.hget("redisBank:ledger", "postings"):
+        assert seeding.poll() is None, seeding.stderr.read()
+    server.stop()
+
+    _, errors = seeding.communicate(timeout=30)
+    assert seeding.returncode == 1
+    assert "seeding stopped; an unknown number transactions were posted" in errors
+    assert "Traceback" not in errors

@@ -45,6 +45,21 @@ def test_biggest_spenders_come_largest_first(posted):
     assert list(frame["spent"]) == [1450.0, 127.1, 8.3]
 
 
+def test_vendors_that_paid_the_account_are_not_spenders(posted):
+    # The fixture's payroll credit leaves Northwind Payroll at -4,000.00.
+    assert posted.zscore("bigspenders", "Northwind Payroll") == -4_000_00
+    frame = queries.biggest_spenders(posted, top=10)
+    assert "Northwind Payroll" not in set(frame["vendor"])
+    assert len(frame) == 3
+    assert (frame["spent_cents"] > 0).all()
+
+
+@pytest.mark.parametrize("top", [0, -1, 2.5, True, 10**20, "5"])
+def test_odd_spender_counts_are_refused(posted, top):
+    with pytest.raises(InvalidInput, match="top must be a whole number"):
+        queries.biggest_spenders(posted, top=top)
+
+
 def test_the_balance_series_follows_every_posting(posted):
     frame = queries.balance_over_time(posted)
     expected = config.OPENING_BALANCE_CENTS
