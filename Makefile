@@ -58,10 +58,8 @@ bench: install ## Run both benchmarks: sessions (load vs GET, login) and the led
 
 serve: server ## Serve the dashboard and API on 127.0.0.1 with a transaction every 10 s
 	@if [ -z "$$REDISBANK_SESSION_SECRET" ]; then export REDISBANK_DEMO_MODE=1; fi; \
-	$(BIN)/redisbank generate --every 10s --quiet & generator=$$!; \
-	trap 'kill $$generator' EXIT INT TERM; \
 	echo "open http://127.0.0.1:$${REDISBANK_API_PORT:-16480}/ and sign in as bob"; \
-	$(BIN)/redisbank api
+	exec $(BIN)/redisbank api --generate-every 10s
 
 lint: install ## Check formatting and common mistakes with ruff
 	$(BIN)/ruff format --check redisbank tests bench

@@ -154,7 +154,10 @@ def transactions_overview(client: redis.Redis) -> pd.DataFrame:
     frame["total_cents"] = frame["total_cents"].astype("int64")
     frame["total"] = frame["total_cents"] / 100
     for column in ("first", "last"):
-        frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
+        # Dates are stored as float seconds: round to the millisecond they were
+        # posted with, or float noise shows as 09.819999933 for 09.820.
+        milliseconds = (frame[column] * 1000).round().astype("int64")
+        frame[column] = pd.to_datetime(milliseconds, unit="ms", utc=True)
     return frame
 
 

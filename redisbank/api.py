@@ -278,8 +278,9 @@ def create_app(
         return _records(queries.biggest_spenders(client))
 
     @app.get("/transaction/search")
-    def search(_: Authenticated, term: str = "") -> list[dict]:
-        return _records(queries.search_transactions(client, term))
+    def search(_: Authenticated, term: str = "", prefix: bool = False) -> list[dict]:
+        found = queries.search_transactions(client, term, prefix=prefix)
+        return _records(found)
 
     @app.get("/transaction/transactions")
     def transactions(session: Authenticated) -> list[dict]:

@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+import threading
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import redis
@@ -66,7 +67,7 @@ def _days(text: str) -> float:
 
 def _ping(args: argparse.Namespace) -> None:
     url = connection.configured_url() or EmbeddedServer.default().url
-    connection.connect()
+    connection.connect(start=False)  # a question: it must not start the server
     print(f"ok: {connection.redact(url)} answers, with JSON, Search and TimeSeries")
 
 
@@ -74,6 +75,14 @@ def _seed(args: argparse.Namespace) -> None:
     client = connection.connect()
     ledger.prepare(client)
     start, end = generator.seed_window(args.days, ledger.last_posting_ms(client))
+    span_days = (end - start).total_seconds() / 86_400
+    if span_days < args.days * 0.99:
+        # Postings stay in time order, so new ones go after the last posting.
+        print(
+            f"note: the ledger's last posting is {span_days:.2f} days old, so these "
+            f"transactions fall between it and now, not over {args.days:g} days",
+            file=sys.stderr,
+        )
     drawn = generator.TransactionGenerator(seed=args.seed).drafts(
         args.count, start, end
     )
@@ -145,8 +154,23 @@ def _api(args: argparse.Namespace) -> None:
     client = connection.connect()
     ledger.prepare(client)
     app = api.create_app(client, settings)
+    if args.generate_every:
+        # In this process, so that stopping the API stops the generator too.
+        stop = threading.Event()
+        generating = threading.Thread(
+            target=service.run,
+            args=(client, args.generate_every),
+            kwargs={"stop": stop},
+            daemon=True,
+        )
+        generating.start()
+        print(f"posting a transaction every {args.generate_every:g} s")
     print(f"serving the API on http://{config.API_HOST}:{args.port}")
-    serving.serve(app, args.port)
+    try:
+        serving.serve(app, args.port)
+    finally:
+        if args.generate_every:
+            stop.set()
 
 
 def _duration(text: str) -> float:
@@ -208,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("api", help="serve the HTTP API on 127.0.0.1")
     serve.add_argument(
         "--port", type=int, default=config.api_port(), help="default 16480"
+    )
+    serve.add_argument(
+        "--generate-every",
+        type=_duration,
+        default=None,
+        help="also post a transaction every interval, like 10s (the dashboard's feed)",
     )
     serve.set_defaults(run=_api)
     return parser

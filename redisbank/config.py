@@ -101,6 +101,7 @@ OPENING_BALANCE_CENTS = 100_000_00
 MAX_AMOUNT_CENTS = 10**12  # ten billion in currency units
 MAX_SEED_COUNT = 10_000_000
 SEARCH_TERM_MAX_CHARS = 200
+PREFIX_MIN_CHARS = 2  # RediSearch's own minimum for a prefix query
 
 # Authentication and sessions over HTTP.
 ENV_SESSION_SECRET = "REDISBANK_SESSION_SECRET"

@@ -15,10 +15,23 @@ from matplotlib.ticker import StrMethodFormatter
 from redisbank import config
 
 
+def _empty(figure: Figure, axes, title: str, message: str) -> Figure:
+    # Axes with no data get matplotlib's default -0.04..0.04 ticks, which read
+    # as nonsense; say plainly that there is nothing to draw instead.
+    axes.set_title(title)
+    axes.text(0.5, 0.5, message, ha="center", va="center", transform=axes.transAxes)
+    axes.set_xticks([])
+    axes.set_yticks([])
+    figure.tight_layout()
+    return figure
+
+
 def plot_balance(balance: pd.DataFrame) -> Figure:
     """Draw the balance after each posting as a step line."""
     figure = Figure(figsize=(9, 4))
     axes = figure.subplots()
+    if balance.empty:
+        return _empty(figure, axes, "Balance over time", "No postings in this window")
     axes.step(balance["time"], balance["balance"], where="post", color="#dc382c")
     axes.set_title("Balance over time")
     axes.set_xlabel("Time (UTC)")
@@ -34,6 +47,8 @@ def plot_biggest_spenders(spenders: pd.DataFrame) -> Figure:
     """Draw the vendors by money spent, largest at the top."""
     figure = Figure(figsize=(9, 4))
     axes = figure.subplots()
+    if spenders.empty:
+        return _empty(figure, axes, "Biggest spenders", "Nothing spent yet")
     ordered = spenders.iloc[::-1]
     axes.barh(ordered["vendor"], ordered["spent"], color="#dc382c")
     axes.set_title("Biggest spenders")

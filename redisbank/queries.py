@@ -83,6 +83,7 @@ def search_transactions(
     since: datetime | None = None,
     until: datetime | None = None,
     with_total: bool = True,
+    prefix: bool = False,
 ) -> pd.DataFrame:
     """Return one page of matching transactions, newest first.
 
@@ -97,7 +98,7 @@ def search_transactions(
     visits every match (though it loads none), so `with_total=False` skips it
     and leaves the total None.
     """
-    clauses = [] if term is None else [search.text_clause(term)]
+    clauses = [] if term is None else [search.text_clause(term, prefix)]
     if transaction_type is not None:
         clauses.append(search.tag_clause("transaction_type", transaction_type))
     if account is not None:

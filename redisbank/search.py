@@ -25,11 +25,14 @@ _TAG_SPECIAL = re.compile(r"[^A-Za-z0-9_]")
 TEXT_FIELDS = ("description_fts", "vendor_fts")
 
 
-def text_clause(term: str) -> str:
+def text_clause(term: str, prefix: bool = False) -> str:
     """Return a clause matching documents whose description or vendor has every word.
 
-    Refuses a term longer than SEARCH_TERM_MAX_CHARS or without any letter or
-    digit, since it could only match everything or nothing.
+    With prefix, the last word also matches words it begins ("coff" finds
+    "coffee"), as a search box that searches while the user types needs; it
+    must then have at least PREFIX_MIN_CHARS characters. Refuses a term longer
+    than SEARCH_TERM_MAX_CHARS or without any letter or digit, since it could
+    only match everything or nothing.
     """
     if not isinstance(term, str):
         raise InvalidInput(f"a search term is text, not {type(term).__name__}")
@@ -41,8 +44,12 @@ def text_clause(term: str) -> str:
     words = _WORD.findall(term)
     if not words:
         raise InvalidInput(f"{term!r} has no letters or digits to search for")
-    quoted = " ".join(f'"{word}"' for word in words)
-    return f"@{'|'.join(TEXT_FIELDS)}:({quoted})"
+    quoted = [f'"{word}"' for word in words]
+    if prefix and len(words[-1]) >= config.PREFIX_MIN_CHARS:
+        # A bare word of letters and digits followed by * is a prefix query;
+        # \w+ admits nothing else, so nothing can be injected here either.
+        quoted[-1] = f"{words[-1]}*"
+    return f"@{'|'.join(TEXT_FIELDS)}:({' '.join(quoted)})"
 
 
 def escape_tag(value: str) -> str:

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import time
 
 import redis
 
@@ -66,3 +67,46 @@ def test_a_seed_cut_off_by_a_dead_server_says_so(tmp_path, embedded_factory):
     assert seeding.returncode == 1
     assert "seeding stopped; an unknown number transactions were posted" in errors
     assert "Traceback" not in errors
+
+
+def test_ping_asks_without_starting_the_embedded_server(tmp_path):
+    home = tmp_path / "home"
+    port = str(free_port())
+    environment = {"REDISBANK_HOME": str(home), "REDISBANK_PORT": port}
+    result = subprocess.run(
+        [sys.executable, "-m", "redisbank.cli", "ping"],
+        env={k: v for k, v in os.environ.items() if k != "REDIS_URL"} | environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "start it with `redisbank server start`" in result.stderr
+    assert not (home / "redis.pid").exists()
+
+
+def test_seeding_after_the_last_posting_says_the_window_shrank(r):
+    assert redisbank("seed", "--count", "5", "--days", "2", "--quiet").returncode == 0
+    again = redisbank("seed", "--count", "5", "--days", "30", "--quiet")
+    assert again.returncode == 0
+    assert "transactions fall between it and now, not over 30 days" in again.stderr
+
+
+def test_the_api_can_run_the_generator_and_stops_it_with_itself(r):
+    api = subprocess.Popen(
+        [sys.executable, "-m", "redisbank.cli", "api", "--port", str(free_port()),
+         "--generate-every", "200ms"],
+        env={**os.environ, "REDISBANK_DEMO_MODE": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while int(r.hget("redisBank:ledger", "postings") or 0) < 3:
+            assert time.monotonic() < deadline, "the generator posted nothing"
+            time.sleep(0.1)
+    finally:
+        api.terminate()
+        api.wait(timeout=15)
+    settled = int(r.hget("redisBank:ledger", "postings"))
+    time.sleep(0.6)
+    assert int(r.hget("redisBank:ledger", "postings")) == settled

@@ -8,6 +8,7 @@ Without Chromium the tests are skipped on a developer's machine and fail in CI
 import json
 import os
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -45,21 +46,23 @@ def browser():
         launched.close()
 
 
+def recent(vendor, amount_cents, hours_ago, **fields):
+    """A transaction dated hours_ago, inside the dashboard's chart window."""
+    moment = datetime.now(UTC) - timedelta(hours=hours_ago)
+    return transaction(vendor, amount_cents, transaction_date=moment, **fields)
+
+
 @pytest.fixture
 def site(r, serve_api):
     """The app's base URL, on a ledger holding a few known transactions."""
     url = serve_api(r)
-    list(
-        ledger.post_many(
-            r,
-            [
-                transaction("Bean There Coffee", -450, 0, description="Flat white"),
-                transaction("Harbour Lettings", -1_450_00, 1, description="Rent"),
-                transaction("Greenleaf Grocers", -82_10, 2, description="Groceries"),
-                transaction("Bean There Coffee", -380, 3, description="Espresso"),
-            ],
-        )
-    )
+    rows = [
+        recent("Bean There Coffee", -450, 40, description="Flat white"),
+        recent("Harbour Lettings", -1_450_00, 30, description="Rent"),
+        recent("Greenleaf Grocers", -82_10, 20, description="Groceries"),
+        recent("Bean There Coffee", -380, 10, description="Espresso"),
+    ]
+    list(ledger.post_many(r, rows))
     return url
 
 
@@ -132,7 +135,7 @@ def test_the_balance_shown_is_the_ledgers_and_a_screenshot_is_kept(r, page, site
 
 def test_searching_for_a_vendors_word_lists_only_matching_rows(page, site):
     open_dashboard(page, site)
-    page.fill("#search", "coffee")
+    page.type("#search", "Coff")  # as typed, before the word is complete
     page.wait_for_selector("#search-status:text('2 newest matches')")
     vendors = page.locator("#search-results tr td:nth-child(2)").all_inner_texts()
     assert vendors == ["Bean There Coffee", "Bean There Coffee"]
@@ -148,7 +151,7 @@ def test_a_new_transaction_arrives_live_and_as_text(r, page, site):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     hostile = "<img src=x onerror=alert(1)>"
 
-    ledger.post(r, transaction("Live Vendor", -1_23, 10, description=hostile))
+    ledger.post(r, recent("Live Vendor", -1_23, 0, description=hostile))
     newest = page.locator("#recent tr").first
     newest.locator("td:has-text('Live Vendor')").wait_for(timeout=15_000)
 
@@ -192,7 +195,7 @@ def test_the_feed_resumes_after_the_last_id_it_was_given(r, site):
     http = httpx.Client(base_url=site, headers={"Accept": "application/json"})
     http.post("/perform_login", data={"username": "bob", "password": PASSWORD})
     for minute in (20, 21, 22):
-        ledger.post(r, transaction(f"Vendor {minute}", -100, minute))
+        ledger.post(r, recent(f"Vendor {minute}", -100, 1 - minute / 100))
     entries = r.xrange(config.FEED_KEY)
     seen = entries[-3][0]  # the browser had seen up to "Vendor 20"
 

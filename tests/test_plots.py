@@ -42,3 +42,14 @@ def test_the_analytics_charts_are_labelled_and_saved(r, tmp_path):
     assert heights == [1.0, 0.75, 0.0, 2.5]
     for figure, name in ((summary, "summary"), (by_month, "by_month")):
         assert plots.save_figure(figure, name, tmp_path).stat().st_size > 5_000
+
+
+def test_empty_charts_say_so_instead_of_drawing_nonsense_axes(r, tmp_path):
+    ledger.prepare(r)
+    balance = plots.plot_balance(queries.balance_over_time(r))
+    spenders = plots.plot_biggest_spenders(queries.biggest_spenders(r))
+    for figure, message in ((balance, "No postings"), (spenders, "Nothing spent")):
+        (axes,) = figure.axes
+        assert [t.get_text() for t in axes.texts][0].startswith(message)
+        assert list(axes.get_xticks()) == []
+        assert plots.save_figure(figure, message[:2], tmp_path).stat().st_size > 1000

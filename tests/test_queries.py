@@ -226,3 +226,13 @@ def test_a_client_speaking_either_protocol_in_bytes_gets_the_same_page(typed, pr
     ours = queries.search_transactions(typed, "coffee", limit=5)
     assert theirs.attrs["total"] == ours.attrs["total"] == 2
     assert list(theirs["pk"]) == list(ours["pk"])
+
+
+def test_a_prefix_search_matches_the_word_being_typed(posted):
+    assert len(queries.search_transactions(posted, "Coff")) == 0
+    coffee = queries.search_transactions(posted, "Coff", prefix=True)
+    assert set(coffee["vendor"]) == {"Bean There Coffee"}
+    assert len(queries.search_transactions(posted, "bean th", prefix=True)) == 2
+    # One letter is too short to be a prefix: it is matched as a whole word.
+    assert len(queries.search_transactions(posted, "c", prefix=True)) == 0
+    assert len(queries.search_transactions(posted, "rent*", prefix=True)) == 1

@@ -96,7 +96,9 @@ async function search() {
     return;
   }
   try {
-    const rows = await getJSON(`/transaction/search?term=${encodeURIComponent(term)}`);
+    // prefix: the word being typed also matches the words it begins.
+    const query = `term=${encodeURIComponent(term)}&prefix=true`;
+    const rows = await getJSON(`/transaction/search?${query}`);
     if (serial !== searchSerial) return; // a newer search has been typed
     byId("search-results").replaceChildren(...rows.map((tx) => transactionRow(tx)));
     status.textContent = rows.length ? `${rows.length} newest matches` : "no matches";
