@@ -112,6 +112,7 @@ def create_app(
     async def no_store(request: Request, call_next):
         response = await call_next(request)
         response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
     @app.exception_handler(RedisbankError)
@@ -193,8 +194,9 @@ def create_app(
         return response
 
     @app.post("/perform_login")
-    async def perform_login(request: Request) -> JSONResponse:
+    async def perform_login(request: Request) -> Response:
         nonlocal seeded
+        _refuse_cross_site(request)
         username, password = await _credentials(request)
         if not seeded:
             await run_in_threadpool(auth.ensure_demo_user, client)
@@ -294,6 +296,17 @@ def create_app(
     return app
 
 
+def _refuse_cross_site(request: Request) -> None:
+    # Login CSRF: another site's form must not sign a visitor in to an account
+    # of the attacker's. Browsers say where a form came from; apps send neither.
+    site = request.headers.get("sec-fetch-site", "")
+    origin = request.headers.get("origin", "")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    if site == "cross-site" or (origin and origin != own):
+        log.warning("cross-site login refused from %s", origin or "another site")
+        raise PermissionDenied("same-site request")
+
+
 def _wants_page(request: Request) -> bool:
     # Browsers navigating (a form post) ask for HTML; API clients, httpx and
     # fetch() included, ask for JSON or anything.
@@ -301,10 +314,22 @@ def _wants_page(request: Request) -> bool:
 
 
 async def _credentials(request: Request, need_username: bool = True) -> tuple[str, str]:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > config.LOGIN_BODY_MAX_BYTES:
+        raise InvalidInput(
+            f"a login body is at most {config.LOGIN_BODY_MAX_BYTES} bytes"
+        )
     if request.headers.get("content-type", "").startswith("application/json"):
+        raw = b""
+        async for chunk in request.stream():  # a body without a length, capped
+            raw += chunk
+            if len(raw) > config.LOGIN_BODY_MAX_BYTES:
+                raise InvalidInput(
+                    f"a login body is at most {config.LOGIN_BODY_MAX_BYTES} bytes"
+                )
         try:
-            body = await request.json()
-        except ValueError as error:
+            body = json.loads(raw)
+        except (ValueError, RecursionError) as error:
             raise InvalidInput("the body is not JSON") from error
         if not isinstance(body, dict):
             raise InvalidInput("send username and password as a JSON object")
@@ -315,6 +340,10 @@ async def _credentials(request: Request, need_username: bool = True) -> tuple[st
         raise InvalidInput("username and password are strings")
     if not password or (need_username and not username):
         raise InvalidInput("send username and password")
+    try:
+        username.encode(), password.encode()
+    except UnicodeEncodeError as error:  # lone surrogates from JSON escapes
+        raise InvalidInput("username and password must be valid Unicode") from error
     return username, password
 
 

@@ -132,6 +132,7 @@ LOGIN_FAILURE_WINDOW_S = 15 * 60
 LOGIN_MAX_FAILURES_PER_USER = 5
 LOGIN_MAX_FAILURES_PER_ADDRESS = 20
 USERNAME_MAX_CHARS = 64
+LOGIN_BODY_MAX_BYTES = 64 * 1024  # credentials are tiny; refuse a flood early
 
 API_HOST = "127.0.0.1"
 
@@ -140,6 +141,8 @@ DASHBOARD_CHART_DAYS = 90  # the balance chart's window
 FEED_RETRY_MS = 2000  # how long a browser waits before reconnecting the feed
 FEED_SESSION_CHECK_S = 5  # how often an open feed checks its session is live
 FEED_MAX_SECONDS = 300  # then the browser reconnects, resuming where it was
+FEEDS_MAX_OPEN = 16  # each holds a worker thread; uvicorn's pool has about 40
+FEEDS_MAX_PER_SESSION = 3  # a few tabs of one customer
 API_START_TIMEOUT_S = 10.0
 API_SHUTDOWN_GRACE_S = 2.0
 

@@ -12,7 +12,9 @@ when it reconnects, so it resumes after the last transaction it has seen.
 """
 
 import json
+import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,7 @@ import redis
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import (
     HTMLResponse,
+    JSONResponse,
     RedirectResponse,
     Response,
     StreamingResponse,
@@ -30,10 +33,13 @@ from fastapi.responses import (
 from fastapi.staticfiles import StaticFiles
 
 from redisbank import config, plots, queries
-from redisbank.errors import NotAuthenticated
+from redisbank.errors import NotAuthenticated, RedisUnavailable
 from redisbank.sessions import Session, SessionStore
 
-STATIC = files("redisbank") / "static"
+log = logging.getLogger(__name__)
+
+STATIC = files("redisbank") / "static"  # served as files: stylesheet, script
+PAGES = files("redisbank") / "pages"  # served only through the routes below
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -47,7 +53,35 @@ LOGIN_MESSAGES = {
     "ended": "Your session has ended. Please sign in again.",
 }
 
-_STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
+_STREAM_ID = re.compile(r"(\d{1,20})-(\d{1,20})")
+_STREAM_ID_MAX = 2**64 - 1  # each half of a stream id is an unsigned 64-bit number
+
+
+class _FeedCounter:
+    """Counts open live feeds, in all and per session, to cap them.
+
+    Each open feed holds one of the server's worker threads, so without a cap
+    one client opening feeds in a loop would starve every other request.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._open: dict[str, int] = {}
+
+    def acquire(self, handle: str) -> bool:
+        with self._lock:
+            if sum(self._open.values()) >= config.FEEDS_MAX_OPEN:
+                return False
+            if self._open.get(handle, 0) >= config.FEEDS_MAX_PER_SESSION:
+                return False
+            self._open[handle] = self._open.get(handle, 0) + 1
+            return True
+
+    def release(self, handle: str) -> None:
+        with self._lock:
+            self._open[handle] -= 1
+            if not self._open[handle]:
+                del self._open[handle]
 
 
 def install(
@@ -65,6 +99,7 @@ def install(
         return session
 
     Authenticated = Annotated[Session, Depends(authenticated)]
+    feeds = _FeedCounter()
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -75,7 +110,7 @@ def install(
     def login_page(session: Presented, error: str = "") -> Response:
         if session is not None:
             return RedirectResponse("/dashboard", 303)
-        page = (STATIC / "login.html").read_text()
+        page = (PAGES / "login.html").read_text()
         message = LOGIN_MESSAGES.get(error)
         if message:  # a fixed text chosen by key: nothing the client sent
             page = page.replace(
@@ -87,7 +122,7 @@ def install(
     def dashboard_page(session: Presented) -> Response:
         if session is None:
             return RedirectResponse("/login", 303)
-        return _page((STATIC / "dashboard.html").read_text())
+        return _page((PAGES / "dashboard.html").read_text())
 
     @app.get("/api/account")
     def account(session: Authenticated) -> dict[str, Any]:
@@ -108,9 +143,26 @@ def install(
         return _png(plots.render_png(plots.plot_biggest_spenders(spenders)))
 
     @app.get("/transaction/stream")
-    def stream(request: Request, session: Authenticated) -> StreamingResponse:
-        resume = request.headers.get("last-event-id", "")
-        events = _events(client, store, session, resume if _valid(resume) else None)
+    def stream(request: Request, session: Authenticated, after: str = "") -> Response:
+        if not feeds.acquire(session.handle):
+            return JSONResponse(
+                {"error": "TooManyFeeds", "detail": "too many live feeds are open"},
+                status_code=429,
+                headers={"Retry-After": "5"},
+            )
+        # A browser's own reconnect sends Last-Event-ID; a page that had to make
+        # a new EventSource (after a refusal) passes the id as ?after= instead.
+        resume = request.headers.get("last-event-id") or after
+        try:
+            # Read before the response starts: the browser reports the feed open
+            # once headers arrive, and a posting after that must not be missed.
+            cursor = resume if _valid(resume) else _last_id(client)
+        except BaseException:
+            feeds.release(session.handle)
+            raise
+        events = _counted(
+            feeds, session.handle, _events(client, store, session, cursor)
+        )
         return StreamingResponse(
             events,
             media_type="text/event-stream",
@@ -118,12 +170,31 @@ def install(
         )
 
 
+def _counted(feeds: _FeedCounter, handle: str, events: Iterator[str]) -> Iterator[str]:
+    try:
+        yield from events
+    finally:
+        feeds.release(handle)
+
+
 def _events(
-    client: redis.Redis, store: SessionStore, session: Session, after: str | None
+    client: redis.Redis, store: SessionStore, session: Session, cursor: str
 ) -> Iterator[str]:
-    """Yield SSE messages for new transactions while the session stays live."""
-    cursor = after or _last_id(client)
+    """Yield SSE messages for transactions after cursor while the session lives.
+
+    If Redis stops answering, the stream ends; the browser reconnects after the
+    retry interval and resumes from the last id it saw, once Redis is back.
+    """
     yield f"retry: {config.FEED_RETRY_MS}\n\n"
+    try:
+        yield from _follow(client, store, session, cursor)
+    except (redis.RedisError, RedisUnavailable) as error:
+        log.warning("live feed ended: Redis failed (%s)", type(error).__name__)
+
+
+def _follow(
+    client: redis.Redis, store: SessionStore, session: Session, cursor: str
+) -> Iterator[str]:
     started = checked = time.monotonic()
     while time.monotonic() - started < config.FEED_MAX_SECONDS:
         if time.monotonic() - checked > config.FEED_SESSION_CHECK_S:
@@ -180,7 +251,8 @@ def _last_id(client: redis.Redis) -> str:
 
 
 def _valid(entry_id: str) -> bool:
-    return bool(_STREAM_ID.fullmatch(entry_id))
+    match = _STREAM_ID.fullmatch(entry_id)
+    return bool(match) and all(int(part) <= _STREAM_ID_MAX for part in match.groups())
 
 
 def _page(html: str) -> HTMLResponse:

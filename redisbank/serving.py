@@ -16,7 +16,14 @@ from redisbank.errors import ServerError
 
 def serve(app: FastAPI, port: int, host: str = config.API_HOST) -> None:
     """Serve app until interrupted."""
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        # Open live feeds would otherwise keep a SIGTERM waiting for ever.
+        timeout_graceful_shutdown=config.API_SHUTDOWN_GRACE_S,
+    )
 
 
 class BackgroundApi:

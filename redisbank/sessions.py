@@ -448,6 +448,8 @@ class SessionStore:
 
     def revoke(self, username: str, handle: str) -> bool:
         """End the session of username's that handle names; False if none does."""
+        if not handle.isascii():  # compare_digest refuses other text
+            return False
         for digest, _ in self._live(username):
             if secrets.compare_digest(handle_of(digest), handle):
                 return self.destroy_key(digest, username)

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from redisbank import config, ledger
+from redisbank import config, connection, ledger
 from tests.helpers import transaction
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -209,3 +209,28 @@ def test_the_feed_resumes_after_the_last_id_it_was_given(r, site):
             if len(events) == 2:
                 break
     assert events == ["Vendor 21", "Vendor 22"]
+
+
+def test_an_open_dashboard_recovers_by_itself_after_redis_was_down(
+    browser, serve_api, embedded_factory, tmp_path
+):
+    server = embedded_factory(tmp_path / "redis")
+    server.start()
+    client = connection.connect(server.url)
+    own_site = serve_api(client)
+    ledger.post(client, recent("Before Vendor", -100, 1))
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        open_dashboard(page, own_site)
+        server.stop()
+        page.wait_for_selector("#live:text('offline, retrying…')", timeout=15_000)
+
+        server.start()
+        page.wait_for_selector("#live:text('live')", timeout=20_000)
+        ledger.post(client, recent("After Vendor", -200, 0))
+        newest = page.locator("#recent tr").first
+        newest.locator("td:text-is('After Vendor')").wait_for(timeout=15_000)
+    finally:
+        context.close()
+        connection.close_all()

@@ -110,16 +110,20 @@ async function search() {
 }
 
 let chartTimer = null;
+let lastSeen = "";
 
 function followFeed() {
   const live = byId("live");
   // EventSource reconnects by itself and sends Last-Event-ID, so the server
-  // resumes after the last transaction this page has seen.
-  const feed = new EventSource("/transaction/stream");
+  // resumes after the last transaction this page has seen; a new EventSource
+  // passes that id itself.
+  const after = lastSeen ? `?after=${encodeURIComponent(lastSeen)}` : "";
+  const feed = new EventSource(`/transaction/stream${after}`);
   feed.addEventListener("open", () => {
     live.textContent = "live";
   });
   feed.addEventListener("transaction", (event) => {
+    lastSeen = event.lastEventId;
     const tx = JSON.parse(event.data);
     const recent = byId("recent");
     recent.prepend(transactionRow(tx, true, "new"));
@@ -135,13 +139,14 @@ function followFeed() {
   feed.addEventListener("error", async () => {
     live.textContent = "reconnecting…";
     if (feed.readyState === EventSource.CLOSED) {
-      // Refused for good (a 401): find out whether the session has ended.
+      // Refused: a 401 (getJSON then sends the reader to the login), a 503
+      // while Redis is down, or a 429. Anything but a 401 is tried again.
       try {
         await getJSON("/api/session");
-        setTimeout(followFeed, 2000);
       } catch (error) {
-        live.textContent = "offline";
+        live.textContent = "offline, retrying…";
       }
+      setTimeout(followFeed, 3000);
     }
   });
 }
