@@ -292,7 +292,7 @@ def create_app(
         store.update(session, recent_transactions=recent)
         return recent
 
-    dashboard.install(app, client, store, presented)
+    dashboard.install(app, client, store, presented, authenticated)
     return app
 
 

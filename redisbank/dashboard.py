@@ -33,7 +33,7 @@ from fastapi.responses import (
 from fastapi.staticfiles import StaticFiles
 
 from redisbank import config, plots, queries
-from redisbank.errors import NotAuthenticated, RedisUnavailable
+from redisbank.errors import RedisUnavailable
 from redisbank.sessions import Session, SessionStore
 
 log = logging.getLogger(__name__)
@@ -89,15 +89,14 @@ def install(
     client: redis.Redis,
     store: SessionStore,
     presented: Callable[..., Session | None],
+    authenticated: Callable[..., Session],
 ) -> None:
-    """Add the pages, charts and live feed to app, guarded by its sessions."""
+    """Add the pages, charts and live feed to app, guarded by its sessions.
+
+    presented and authenticated are the API's own dependencies: the session a
+    request carries (or None), and that session or a 401.
+    """
     Presented = Annotated[Session | None, Depends(presented)]
-
-    def authenticated(session: Presented) -> Session:
-        if session is None:
-            raise NotAuthenticated()
-        return session
-
     Authenticated = Annotated[Session, Depends(authenticated)]
     feeds = _FeedCounter()
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
