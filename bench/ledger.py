@@ -195,10 +195,12 @@ def search_and_memory(client, args) -> dict:
         "search_corpus_transactions": args.search_count,
         "search_term": args.term,
         "search_matches": total,
-        "search_p50_ms": round(cut[49], 2),
-        "search_p95_ms": round(cut[94], 2),
-        "search_without_total_p50_ms": round(page_only[49], 2),
-        "search_without_total_p95_ms": round(page_only[94], 2),
+        # The query: one term, LIMIT 10, newest first, one FT.SEARCH.
+        "search_p50_ms": round(page_only[49], 2),
+        "search_p95_ms": round(page_only[94], 2),
+        # The API's default adds an exact count of every match (LIMIT 0 0).
+        "search_with_total_p50_ms": round(cut[49], 2),
+        "search_with_total_p95_ms": round(cut[94], 2),
         "document_bytes_per_transaction": round(document),
         "index_bytes_per_transaction": round(index),
         "bytes_per_transaction": round(document + index),
