@@ -14,16 +14,20 @@ from redisbank import config
 from redisbank.errors import ServerError
 
 
-def serve(app: FastAPI, port: int, host: str = config.API_HOST) -> None:
-    """Serve app until interrupted."""
-    uvicorn.run(
+def _config(app: FastAPI, host: str, port: int, log_level: str) -> uvicorn.Config:
+    return uvicorn.Config(
         app,
         host=host,
         port=port,
-        log_level="info",
-        # Open live feeds would otherwise keep a SIGTERM waiting for ever.
+        log_level=log_level,
+        # Open live feeds would otherwise keep a shutdown waiting for ever.
         timeout_graceful_shutdown=config.API_SHUTDOWN_GRACE_S,
     )
+
+
+def serve(app: FastAPI, port: int, host: str = config.API_HOST) -> None:
+    """Serve app until interrupted."""
+    uvicorn.Server(_config(app, host, port, "info")).run()
 
 
 class BackgroundApi:
@@ -34,16 +38,7 @@ class BackgroundApi:
     """
 
     def __init__(self, app: FastAPI, port: int = 0, host: str = config.API_HOST):
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                app,
-                host=host,
-                port=port,
-                log_level="warning",
-                # Live feeds stay open; past this they are cut, so stop() ends.
-                timeout_graceful_shutdown=config.API_SHUTDOWN_GRACE_S,
-            )
-        )
+        self._server = uvicorn.Server(_config(app, host, port, "warning"))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self.host = host
         self.port = port
