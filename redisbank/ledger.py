@@ -77,11 +77,6 @@ redis.call('HSET', ledger, 'balance_cents', string.format('%d', balance),
 return results
 """
 
-FEED_KEY = config.FEED_KEY
-FEED_MAX_LENGTH = config.FEED_MAX_LENGTH
-BATCH_SIZE = config.POSTING_BATCH_SIZE
-POSTINGS_PER_CALL = config.POSTINGS_PER_SCRIPT_CALL
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 _ASSIGNED = ("balance_after_cents", "transaction_date")
@@ -153,14 +148,14 @@ def post(client: redis.Redis, transaction: BankTransaction) -> Posting:
 def post_many(
     client: redis.Redis,
     transactions: Iterable[BankTransaction | Mapping[str, Any]],
-    batch_size: int = BATCH_SIZE,
+    batch_size: int = config.POSTING_BATCH_SIZE,
 ) -> Iterator[Posting]:
     """Post transactions in order, in pipelined batches; yield each posting.
 
     A transaction is a validated `BankTransaction`, or, for bulk seeding, a
     plain mapping with the same fields and a `pk` (as the generator's drafts
     are); both go through the same script. Each posting is atomic, and so is
-    each script call of up to POSTINGS_PER_CALL of them; a batch is not. If the
+    each script call of up to POSTINGS_PER_SCRIPT_CALL of them; a batch is not. If the
     connection drops, the postings already yielded are stored, those of the
     batches in flight may be, and the rest are not. A transaction whose key
     exists already is not posted: DuplicateTransaction is raised once the
@@ -204,9 +199,9 @@ def _commands(batch) -> tuple[list[str], list[tuple]]:
     # server that restarted (and forgot its scripts) between batches.
     commands = [("SCRIPT", "LOAD", _POST)]
     keys = []
-    for start in range(0, len(batch), POSTINGS_PER_CALL):
+    for start in range(0, len(batch), config.POSTINGS_PER_SCRIPT_CALL):
         documents, arguments = [], []
-        for transaction in batch[start : start + POSTINGS_PER_CALL]:
+        for transaction in batch[start : start + config.POSTINGS_PER_SCRIPT_CALL]:
             key, posting_arguments = _arguments(transaction)
             documents.append(key)
             arguments.extend(posting_arguments)
@@ -219,10 +214,10 @@ def _commands(batch) -> tuple[list[str], list[tuple]]:
                 config.LEDGER_KEY,
                 config.BALANCE_TS_KEY,
                 config.BIGSPENDERS_KEY,
-                FEED_KEY,
+                config.FEED_KEY,
                 *documents,
                 config.OPENING_BALANCE_CENTS,
-                FEED_MAX_LENGTH,
+                config.FEED_MAX_LENGTH,
                 *arguments,
             )
         )
@@ -232,7 +227,7 @@ def _commands(batch) -> tuple[list[str], list[tuple]]:
 def _replies(connection, keys: list[str]) -> Iterator[Posting]:
     connection.read_response()  # SCRIPT LOAD's reply, the script's SHA-1
     results = []
-    for _ in range(0, len(keys), POSTINGS_PER_CALL):
+    for _ in range(0, len(keys), config.POSTINGS_PER_SCRIPT_CALL):
         results.extend(connection.read_response())
     for key, (balance, at_ms) in zip(keys, results, strict=False):
         if at_ms == -1:

@@ -19,7 +19,7 @@ def test_a_posting_updates_every_structure_at_once(r):
     assert document["balance_after_cents"] == 9_999_650
     assert tuple(r.ts().get("balance_ts")) == (int(EPOCH.timestamp() * 1000), 9_999_650)
     assert r.zscore("bigspenders", "Bean There Coffee") == 350
-    assert r.xlen(ledger.FEED_KEY) == 1
+    assert r.xlen(config.FEED_KEY) == 1
     assert int(r.ft("redisBank:transaction:index").info()["num_docs"]) == 1
 
 
@@ -92,7 +92,7 @@ def test_posting_the_same_transaction_twice_is_refused_and_changes_nothing(r):
     assert ledger.balance_cents(r) == config.OPENING_BALANCE_CENTS - 100
     assert ledger.posting_count(r) == 1
     assert r.zscore("bigspenders", "A") == 100
-    assert r.xlen(ledger.FEED_KEY) == 1
+    assert r.xlen(config.FEED_KEY) == 1
 
 
 def test_a_duplicate_in_a_batch_stops_after_the_postings_before_it(r):
