@@ -34,6 +34,7 @@ from fastapi.staticfiles import StaticFiles
 
 from redisbank import config, plots, queries
 from redisbank.errors import RedisUnavailable
+from redisbank.models import BankTransaction
 from redisbank.sessions import Session, SessionStore
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,8 @@ def install(
     Presented = Annotated[Session | None, Depends(presented)]
     Authenticated = Annotated[Session, Depends(authenticated)]
     feeds = _FeedCounter()
+    login_html = (PAGES / "login.html").read_text()  # read once, not per request
+    dashboard_html = (PAGES / "dashboard.html").read_text()
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -109,7 +112,7 @@ def install(
     def login_page(session: Presented, error: str = "") -> Response:
         if session is not None:
             return RedirectResponse("/dashboard", 303)
-        page = (PAGES / "login.html").read_text()
+        page = login_html
         message = LOGIN_MESSAGES.get(error)
         if message:  # a fixed text chosen by key: nothing the client sent
             page = page.replace(
@@ -121,7 +124,7 @@ def install(
     def dashboard_page(session: Presented) -> Response:
         if session is None:
             return RedirectResponse("/login", 303)
-        return _page((PAGES / "dashboard.html").read_text())
+        return _page(dashboard_html)
 
     @app.get("/api/account")
     def account(session: Authenticated) -> dict[str, Any]:
@@ -233,15 +236,8 @@ def _documents(client: redis.Redis, keys: list[str]) -> list[dict | None]:
 
 
 def _record(document: dict[str, Any]) -> dict[str, Any]:
-    moment = datetime.fromtimestamp(float(document["transaction_date"]), UTC)
-    return {
-        "transaction_date": moment.isoformat(),
-        "vendor": document["vendor"],
-        "description": document["description"],
-        "transaction_type": document["transaction_type"],
-        "amount": document["amount_cents"] / 100,
-        "balance_after": document["balance_after_cents"] / 100,
-    }
+    row = queries.transaction_row(BankTransaction.model_validate(document))
+    return {**row, "transaction_date": row["transaction_date"].isoformat()}
 
 
 def _last_id(client: redis.Redis) -> str:

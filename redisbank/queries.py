@@ -6,6 +6,7 @@ Amounts come back both as integer cents (for arithmetic) and as currency units
 
 import json
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 import redis
@@ -140,30 +141,29 @@ def _search(
     replies = pipe.execute()
     total = _search_total(replies[1]) if with_total else None
     rows = [
-        models.BankTransaction.model_validate(document)
+        transaction_row(models.BankTransaction.model_validate(document))
         for document in _search_documents(replies[0])
     ]
-    frame = pd.DataFrame(
-        [
-            {
-                "transaction_date": row.transaction_date,
-                "vendor": row.vendor,
-                "description": row.description,
-                "transaction_type": row.transaction_type,
-                "amount": row.amount_cents / 100,
-                "balance_after": row.balance_after_cents / 100,
-                "amount_cents": row.amount_cents,
-                "balance_after_cents": row.balance_after_cents,
-                "from_account": row.from_account,
-                "to_account": row.to_account,
-                "pk": row.pk,
-            }
-            for row in rows
-        ],
-        columns=TRANSACTION_COLUMNS,
-    )
+    frame = pd.DataFrame(rows, columns=TRANSACTION_COLUMNS)
     frame.attrs["total"] = total
     return frame
+
+
+def transaction_row(transaction: models.BankTransaction) -> dict[str, Any]:
+    """Return a transaction as a row: amounts in cents and in currency units."""
+    return {
+        "transaction_date": transaction.transaction_date,
+        "vendor": transaction.vendor,
+        "description": transaction.description,
+        "transaction_type": transaction.transaction_type,
+        "amount": transaction.amount_cents / 100,
+        "balance_after": transaction.balance_after_cents / 100,
+        "amount_cents": transaction.amount_cents,
+        "balance_after_cents": transaction.balance_after_cents,
+        "from_account": transaction.from_account,
+        "to_account": transaction.to_account,
+        "pk": transaction.pk,
+    }
 
 
 def _search_total(reply) -> int:
