@@ -79,9 +79,12 @@ BIGSPENDERS_KEY = "bigspenders"
 SESSION_IDLE_TIMEOUT_S = 15 * 60
 SESSION_ABSOLUTE_TIMEOUT_S = 8 * 3600
 SESSION_TOKEN_BYTES = 32  # 256 bits from the operating system's CSPRNG
-# Reads closer together than this record no new last-seen time (at most a
-# hundredth of the idle timeout): a burst of requests costs no writes.
+# A read that would move a session's deadline by less than this leaves it (at
+# most a hundredth of the idle timeout): a burst of requests costs no writes.
 SESSION_TOUCH_RESOLUTION_S = 1.0
+# How stale the last-seen time in a list of sessions may be (at most a tenth of
+# the idle timeout). Only people read it; the deadline above decides expiry.
+SESSION_LAST_SEEN_RESOLUTION_S = 60.0
 
 # The demo customer and the account the ledger posts to.
 DEMO_USERNAME = "bob"

@@ -5,19 +5,21 @@ SHA-256 of that token, so a key listing or a dump of the database reveals no
 token that could be replayed. Every change is one Lua script, so it is atomic
 on the server:
 
-- loading checks the idle and the absolute limit, records the time it was
-  seen and sets the key's expiry to the nearer of the two limits, in one round
-  trip; the key never outlives the absolute limit, however often it is read.
-  A read less than the touch resolution after the last recorded one (a
-  second, or a hundredth of the idle timeout if that is shorter) writes
-  nothing, so the idle timeout runs from the last request to within that;
+- the key's expiry is the session's idle deadline: the nearer of the last
+  request plus the idle timeout and the absolute limit. Loading checks both
+  limits and moves the deadline, in one round trip; the key never outlives the
+  absolute limit, however often it is read. A read that would move the
+  deadline by less than the touch resolution (a second, or a hundredth of the
+  idle timeout if that is shorter) leaves it, so a burst of requests writes
+  nothing. The last-seen time that listings show is rewritten at most once a
+  minute (or a tenth of the idle timeout): it is for people, not for the limits;
 - updating changes only the fields it names, and does nothing to a session
   that was deleted or has run out, so a late request cannot bring one back;
 - rotating writes the session under a new token and deletes the old key in the
   same step;
 - each user has an index of sessions, a sorted set of key digests scored by
-  when each session will expire, pruned by the same scripts and expiring with
-  the user's last session.
+  each session's absolute limit. Logins and listings drop the sessions that
+  have gone, and the index expires with the user's last live session.
 
 A session that is unknown, expired or undecodable is no session: load returns
 None and says why on the `redisbank.security` logger, without the token. The
@@ -46,28 +48,38 @@ log = logging.getLogger("redisbank.security")
 _KEY_PREFIX = config.SESSION_KEY.format(digest="")
 _INDEX_PREFIX = config.SESSION_INDEX_KEY.format(username="")
 
-# Adds a session to its user's index, drops the entries whose time has passed,
-# and lets the index expire with the last session in it.
+# Drops from a user's index the sessions that have gone (logged out, rotated,
+# idle past their deadline by the store's clock) and sets the index to expire
+# with the last live one. The digest to keep is live by construction.
 _REINDEX = """
-local function reindex(index, digest, deadline, now)
-  redis.call('ZADD', index, deadline, digest)
-  redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
-  local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
-  if last[2] then redis.call('PEXPIREAT', index, last[2]) end
+local function reindex(index, digest, expires, now, key_prefix)
+  redis.call('ZADD', index, expires, digest)
+  local last = 0
+  for _, member in ipairs(redis.call('ZRANGE', index, 0, -1)) do
+    local deadline = redis.call('PEXPIRETIME', key_prefix .. member)
+    if deadline <= now then
+      redis.call('ZREM', index, member)
+    elseif deadline > last then
+      last = deadline
+    end
+  end
+  redis.call('PEXPIREAT', index, last)
 end
 """
 
+# KEYS: session, index. ARGV: document, deadline, now, digest, expires, prefix.
 _CREATE = (
     _REINDEX
     + """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('JSON.SET', KEYS[1], '$', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-reindex(KEYS[2], ARGV[4], ARGV[2], ARGV[3])
+reindex(KEYS[2], ARGV[4], ARGV[5], tonumber(ARGV[3]), ARGV[6])
 return 1
 """
 )
 
+# ARGV: now, index prefix, digest, touch resolution, last-seen resolution.
 # Replies: {'ok', document, last seen}, {'missing'}, {'expired'} or {'corrupt'}.
 _LOAD = """
 local raw = redis.pcall('JSON.GET', KEYS[1])
@@ -77,83 +89,77 @@ if type(raw) == 'table' then
 end
 if not raw then return {'missing'} end
 local decoded, doc = pcall(cjson.decode, raw)
+local deadline = redis.call('PEXPIRETIME', KEYS[1])
 if not decoded or type(doc) ~= 'table' or type(doc.username) ~= 'string'
     or type(doc.last_seen_ms) ~= 'number' or type(doc.idle_timeout_ms) ~= 'number'
-    or type(doc.expires_at_ms) ~= 'number' then
+    or type(doc.expires_at_ms) ~= 'number' or deadline < 0 then
   redis.call('DEL', KEYS[1])
   return {'corrupt'}
 end
 local now = tonumber(ARGV[1])
-local index = ARGV[2] .. doc.username
-if now >= doc.expires_at_ms or now >= doc.last_seen_ms + doc.idle_timeout_ms then
+if now >= deadline or now >= doc.expires_at_ms then
   redis.call('DEL', KEYS[1])
-  redis.call('ZREM', index, ARGV[3])
+  redis.call('ZREM', ARGV[2] .. doc.username, ARGV[3])
   return {'expired'}
 end
--- A read within the touch resolution of the last one moves the deadline by
--- less than that, so it writes nothing: bursts of requests stay read-only.
-local seen = math.max(now, doc.last_seen_ms)
-if seen - doc.last_seen_ms < tonumber(ARGV[4]) then
-  return {'ok', raw, string.format('%d', doc.last_seen_ms)}
+-- The key's expiry is the idle deadline. A read moves it, and the index's
+-- with it, unless that would gain less than the touch resolution: bursts of
+-- requests stay read-only, and an old clock never moves a deadline back.
+local moved = math.min(now + doc.idle_timeout_ms, doc.expires_at_ms)
+if moved - deadline >= tonumber(ARGV[4]) then
+  local at = string.format('%d', moved)
+  redis.call('PEXPIREAT', KEYS[1], at)
+  redis.call('PEXPIREAT', ARGV[2] .. doc.username, at, 'GT')
 end
-local deadline = string.format('%d',
-  math.min(seen + doc.idle_timeout_ms, doc.expires_at_ms))
-redis.call('JSON.SET', KEYS[1], '$.last_seen_ms', string.format('%d', seen))
-redis.call('PEXPIREAT', KEYS[1], deadline)
--- A read only ever moves the index's expiry later (GT): the full reindex,
--- pruning included, is left to the writes, so a read stays cheap.
-redis.call('ZADD', index, deadline, ARGV[3])
-redis.call('PEXPIREAT', index, deadline, 'GT')
+-- The last-seen time is for people reading a list of sessions, so it is only
+-- rewritten when it is a whole resolution old: the JSON write is the dearest
+-- step of a read, and the deadline alone decides whether a session is live.
+local seen = doc.last_seen_ms
+if now - seen >= tonumber(ARGV[5]) then
+  seen = now
+  redis.call('JSON.SET', KEYS[1], '$.last_seen_ms', string.format('%d', seen))
+end
 return {'ok', raw, string.format('%d', seen)}
 """
 
 # ARGV: now, then pairs of JSON path and JSON value. Returns 1 if written.
 _UPDATE = """
-local ok, raw = pcall(redis.call, 'JSON.GET', KEYS[1],
-                      '$.expires_at_ms', '$.last_seen_ms', '$.idle_timeout_ms')
-if not ok or not raw then return 0 end
-local limits = cjson.decode(raw)
-local expires = limits['$.expires_at_ms'][1]
-local seen, idle = limits['$.last_seen_ms'][1], limits['$.idle_timeout_ms'][1]
-local now = tonumber(ARGV[1])
-if not expires or not seen or not idle or now >= expires or now >= seen + idle then
-  return 0
-end
+local deadline = redis.call('PEXPIRETIME', KEYS[1])
+if deadline < 0 or tonumber(ARGV[1]) >= deadline then return 0 end
 for i = 2, #ARGV, 2 do
-  redis.call('JSON.SET', KEYS[1], ARGV[i], ARGV[i + 1])
+  local reply = redis.pcall('JSON.SET', KEYS[1], ARGV[i], ARGV[i + 1])
+  if type(reply) == 'table' and reply.err then return 0 end
 end
 return 1
 """
 
 # KEYS: old key, new key, old index, new index. ARGV: now, old digest, new
-# digest, then either 'copy' (the old session moves, or nothing happens if it
-# is gone) or 'replace' and the new document, then pairs of JSON path and value
-# to set on the new session.
+# digest, key prefix, then either 'copy' (the old session moves, or nothing
+# happens if it has gone) or 'replace' and the new document, then pairs of JSON
+# path and value to set on the new session.
 _ROTATE = (
     _REINDEX
     + """
 local now = tonumber(ARGV[1])
-local raw, first = ARGV[5], 6
-if ARGV[4] == 'copy' then
-  raw, first = redis.call('JSON.GET', KEYS[1]), 5
+local raw, first = ARGV[6], 7
+if ARGV[5] == 'copy' then
+  raw, first = redis.call('JSON.GET', KEYS[1]), 6
+  if raw and now >= redis.call('PEXPIRETIME', KEYS[1]) then raw = nil end
 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], ARGV[2])
 if not raw then return 0 end
 local doc = cjson.decode(raw)
-local seen = math.max(now, doc.last_seen_ms)
-if now >= doc.expires_at_ms or now >= doc.last_seen_ms + doc.idle_timeout_ms then
-  return 0
-end
+if now >= doc.expires_at_ms then return 0 end
 local deadline = string.format('%d',
-  math.min(seen + doc.idle_timeout_ms, doc.expires_at_ms))
+  math.min(now + doc.idle_timeout_ms, doc.expires_at_ms))
 redis.call('JSON.SET', KEYS[2], '$', raw)
-redis.call('JSON.SET', KEYS[2], '$.last_seen_ms', string.format('%d', seen))
+redis.call('JSON.SET', KEYS[2], '$.last_seen_ms', string.format('%d', now))
 for i = first, #ARGV, 2 do
   redis.call('JSON.SET', KEYS[2], ARGV[i], ARGV[i + 1])
 end
 redis.call('PEXPIREAT', KEYS[2], deadline)
-reindex(KEYS[4], ARGV[3], deadline, ARGV[1])
+reindex(KEYS[4], ARGV[3], string.format('%d', doc.expires_at_ms), now, ARGV[4])
 return redis.call('JSON.GET', KEYS[2])
 """
 )
@@ -164,14 +170,19 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return gone
 """
 
-# Returns digest, document pairs of the user's live sessions; entries whose key
-# has gone (idle expiry, rotation) leave the index here.
+# ARGV: now, key prefix. Returns digest, document pairs of the user's live
+# sessions; the entries of sessions that have gone leave the index here.
 _LIST = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 local found = {}
+local now = tonumber(ARGV[1])
 for _, digest in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local ok, raw = pcall(redis.call, 'JSON.GET', ARGV[2] .. digest)
-  if ok and raw then
+  local key = ARGV[2] .. digest
+  local raw = nil
+  if redis.call('PEXPIRETIME', key) > now then
+    local ok, reply = pcall(redis.call, 'JSON.GET', key)
+    if ok then raw = reply end
+  end
+  if raw then
     table.insert(found, digest)
     table.insert(found, raw)
   else
@@ -280,6 +291,10 @@ class SessionStore:
         self.touch_resolution_ms = min(
             round(config.SESSION_TOUCH_RESOLUTION_S * 1000), self.idle_timeout_ms // 100
         )
+        self.last_seen_resolution_ms = min(
+            round(config.SESSION_LAST_SEEN_RESOLUTION_S * 1000),
+            self.idle_timeout_ms // 10,
+        )
         self.clock = clock
         self._create = client.register_script(_CREATE)
         self._load = client.register_script(_LOAD)
@@ -318,6 +333,8 @@ class SessionStore:
                     self._deadline(document),
                     document["created_ms"],
                     digest_of(token),
+                    document["expires_at_ms"],
+                    _KEY_PREFIX,
                 ],
             )
         return Session(token, document)
@@ -339,6 +356,7 @@ class SessionStore:
                 _INDEX_PREFIX,
                 digest,
                 self.touch_resolution_ms,
+                self.last_seen_resolution_ms,
             )
         status = _text(reply[0])
         if status != "ok":
@@ -361,17 +379,9 @@ class SessionStore:
         For background requests, such as the dashboard's live feed: an open page
         must not keep a session alive past its idle timeout by itself.
         """
-        paths = ("$.last_seen_ms", "$.idle_timeout_ms", "$.expires_at_ms")
         with self._talking():
-            found = self.client.json().get(session.key, *paths)
-        if not found:
-            return False
-        try:
-            seen, idle, expires = (int(found[path][0]) for path in paths)
-        except (KeyError, IndexError, TypeError, ValueError):
-            return False
-        now = self._now_ms()
-        return now < expires and now < seen + idle
+            deadline = self.client.pexpiretime(session.key)
+        return self._now_ms() < deadline  # -2 when the key has gone
 
     def update(self, session: Session, **fields: Any) -> bool:
         """Set the named fields of a live session, leaving every other field alone.
@@ -416,7 +426,13 @@ class SessionStore:
                     index_key(old.username),
                     index_key(username),
                 ],
-                args=[self._now_ms(), old.digest, digest_of(token), *changes],
+                args=[
+                    self._now_ms(),
+                    old.digest,
+                    digest_of(token),
+                    _KEY_PREFIX,
+                    *changes,
+                ],
             )
 
     def destroy(self, session: Session) -> bool:

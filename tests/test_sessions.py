@@ -63,21 +63,71 @@ def test_load_slides_the_idle_timeout_but_never_past_the_absolute_one(r):
     assert r.exists(session.key) == 0
 
 
-def test_an_idle_session_expires_in_redis_by_itself(r):
+def test_the_deadline_moves_at_every_read_and_last_seen_once_a_resolution(r):
+    clock = FakeClock()
+    store = SessionStore(r, idle_timeout_s=100, absolute_timeout_s=1000, clock=clock)
+    session = open_session(store)
+    created_ms = session.data["created_ms"]
+    assert store.last_seen_resolution_ms == 10_000  # a tenth of the idle timeout
+
+    clock.advance(4)
+    loaded = store.load(session.token)
+    assert r.pexpiretime(session.key) == int(clock() * 1000) + 100_000
+    assert loaded.data["last_seen_ms"] == created_ms
+    assert r.json().get(session.key, "$.last_seen_ms") == [created_ms]
+
+    clock.advance(7)  # 11 s after the last recorded sighting
+    assert store.load(session.token).data["last_seen_ms"] == int(clock() * 1000)
+    assert r.json().get(session.key, "$.last_seen_ms") == [int(clock() * 1000)]
+
+    deadline = r.pexpiretime(session.key)
+    clock.advance(-30)  # a read stamped earlier never moves the deadline back
+    assert store.load(session.token) is not None
+    assert r.pexpiretime(session.key) == deadline
+
+
+def test_is_live_reads_the_deadline_without_moving_it(r):
+    clock = FakeClock()
+    store = SessionStore(r, idle_timeout_s=10, absolute_timeout_s=100, clock=clock)
+    session = open_session(store)
+    deadline = r.pexpiretime(session.key)
+    clock.advance(9)
+    assert store.is_live(session) is True
+    assert r.pexpiretime(session.key) == deadline
+    clock.advance(1)
+    assert store.is_live(session) is False
+    clock.advance(-1)
+    store.destroy(session)
+    assert store.is_live(session) is False
+
+
+def test_an_idle_session_and_its_index_expire_in_redis_by_themselves(r):
     store = SessionStore(r, idle_timeout_s=0.3, absolute_timeout_s=5)
     session = open_session(store)
     assert 0 < r.pttl(session.key) <= 300
+    assert r.pexpiretime("redisBank:user-sessions:bob") == r.pexpiretime(session.key)
     time.sleep(0.4)
-    assert r.exists(session.key) == 0
+    assert r.exists(session.key, "redisBank:user-sessions:bob") == 0
     assert store.load(session.token) is None
+
+
+def test_a_session_key_without_an_expiry_is_discarded(r, caplog):
+    store = SessionStore(r)
+    session = open_session(store)
+    r.persist(session.key)  # not something the store writes: fail closed
+    with caplog.at_level(logging.WARNING, logger="redisbank.security"):
+        assert store.load(session.token) is None
+    assert r.exists(session.key) == 0
+    assert store.is_live(session) is False
+    assert caplog.messages == [f"undecodable session {session.handle} discarded"]
 
 
 def test_an_idle_session_is_refused_even_while_its_key_remains(r, caplog):
     clock = FakeClock()
     store = SessionStore(r, idle_timeout_s=10, absolute_timeout_s=60, clock=clock)
     session = open_session(store)
-    r.persist(session.key)  # as if Redis had not expired it yet
-    clock.advance(10)
+    clock.advance(10)  # Redis's own clock is still 10 s short of the deadline
+    assert r.exists(session.key) == 1
     with caplog.at_level(logging.WARNING, logger="redisbank.security"):
         assert store.load(session.token) is None
     assert r.exists(session.key) == 0
@@ -188,6 +238,22 @@ def test_the_index_lists_live_sessions_and_goes_with_the_last_one(r):
     assert store.revoke("alice", laptop.handle) is False
     assert store.revoke("bob", laptop.handle) is True
     assert r.exists("redisBank:user-sessions:bob") == 0
+
+
+def test_a_login_drops_the_sessions_that_have_gone_from_the_index(r):
+    clock = FakeClock()
+    store = SessionStore(r, idle_timeout_s=10, absolute_timeout_s=100, clock=clock)
+    phone = store.create("bob", PROFILE, ["user"], "phone")
+    laptop = store.create("bob", PROFILE, ["user"], "laptop")
+    store.destroy(laptop)
+    clock.advance(11)  # the phone has been idle 11 s; Redis has not expired it
+    tablet = store.create("bob", PROFILE, ["user"], "tablet")
+    assert r.exists(phone.key) == 1
+    assert r.zrange("redisBank:user-sessions:bob", 0, -1) == [tablet.digest]
+    assert (
+        r.zscore("redisBank:user-sessions:bob", tablet.digest)
+        == (tablet.data["expires_at_ms"])
+    )
 
 
 def test_revoke_all_ends_every_session_of_one_user_only(r):
