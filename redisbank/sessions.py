@@ -18,8 +18,9 @@ on the server:
 - rotating writes the session under a new token and deletes the old key in the
   same step;
 - each user has an index of sessions, a sorted set of key digests scored by
-  each session's absolute limit. Logins and listings drop the sessions that
-  have gone, and the index expires with the user's last live session.
+  each session's absolute limit. Every login, rotation and listing drops the
+  sessions that have gone, and the index expires with the user's last live
+  session.
 
 A session that is unknown, expired or undecodable is no session: load returns
 None and says why on the `redisbank.security` logger, without the token. The
