@@ -45,8 +45,9 @@ run: server ## Execute the notebooks in order into build/notebooks, charts into 
 test: install ## Run the tests and the notebooks (nbmake) against a throwaway Redis Stack
 	$(BIN)/pytest -v
 
+# JupyterLab refuses root unless told, and containers and CI machines run as root.
 lab: server ## Open the notebooks in JupyterLab
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 api: server ## Serve the HTTP API on 127.0.0.1 (demo mode unless a secret is set)
 	@if [ -z "$$REDISBANK_SESSION_SECRET" ]; then export REDISBANK_DEMO_MODE=1; fi; \

@@ -17,16 +17,17 @@ Prints one `name: value` line per figure:
   which write nothing (a burst of requests from one screen);
 - login_ms: one login, mostly the argon2id hash of the password.
 
-The calls are timed one by one and interleaved, a GET and then each kind of
-load, so that all of them meet the same state of the machine; each figure is
-the median over many calls. Timing each kind in a block of its own let the
-order of the blocks move the ratios by a third on a shared 2-core machine.
+The GETs and the loads are timed one by one and interleaved, a GET and then
+each kind of load, so that all of them meet the same state of the machine;
+each of their times is the median over many calls. Timing each kind in a block
+of its own let the order of the blocks move the ratios by a third on a 2-core
+machine. Run it on an otherwise idle machine: other work on the same cores
+preempts the longer calls more often, and the ratios grow.
 
 Run it as `python bench/sessions.py`; it starts and stops its own server.
 """
 
 import itertools
-import json
 import socket
 import statistics
 import tempfile
@@ -96,7 +97,10 @@ def measure(client) -> None:
     session = auth.login(
         store, throttle, config.DEMO_USERNAME, auth.demo_password(), address="bench"
     )
-    client.set("bench:raw", json.dumps(session.data))  # a string of the same size
+    # The GET reads a string as long as the session that Redis serves (redis-py
+    # would parse a JSON.GET sent from here, so a script fetches the text).
+    served = client.eval("return redis.call('JSON.GET', KEYS[1])", 1, session.key)
+    client.set("bench:raw", served)
     store.load(session.token)  # loads the script into Redis
 
     touching = SessionStore(client, clock=stepping_clock(1.1))
@@ -106,12 +110,14 @@ def measure(client) -> None:
         client, absolute_timeout_s=100 * TIMED_CALLS, clock=stepping_clock(61)
     )
     long_lived = minutely.create(session.username, session.data["profile"], ["user"])
+    # Read on the real clock, so that its loads come less than a second apart.
+    burst = store.create(session.username, session.data["profile"], ["user"])
     medians = interleaved_medians_us(
         {
             "get": lambda: client.get("bench:raw"),
             "load": lambda: touching.load(session.token),
             "load_writing_last_seen": lambda: minutely.load(long_lived.token),
-            "reload": lambda: store.load(session.token),
+            "reload": lambda: store.load(burst.token),
         },
         TIMED_CALLS,
     )
