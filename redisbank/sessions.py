@@ -49,29 +49,41 @@ log = logging.getLogger("redisbank.security")
 
 _KEY_PREFIX = config.SESSION_KEY.format(digest="")
 _INDEX_PREFIX = config.SESSION_INDEX_KEY.format(username="")
+_PERMISSIONS = frozenset(config.PERMISSIONS)
+_TIME_FIELDS = ("created_ms", "last_seen_ms", "idle_timeout_ms", "expires_at_ms")
+# Stored times beyond the last moment a datetime holds are not ours.
+_LATEST_MS = int(datetime(9999, 12, 31, tzinfo=UTC).timestamp() * 1000)
 
-# Drops from a user's index the sessions that have gone (logged out, rotated,
-# idle past their deadline by the store's clock) and sets the index to expire
-# with the last live one. The digest to keep is live by construction.
-_REINDEX = """
-local function reindex(index, digest, expires, now, key_prefix)
-  redis.call('ZADD', index, expires, digest)
+# Drops from a user's index the sessions that have gone: logged out, rotated,
+# or past their deadline by this clock, which deletes them as a load would, so
+# that a server whose clock lags cannot go on using a session nobody lists.
+# Then sets the index to expire with the last live session, if any is left (a
+# sorted set that loses its last member is deleted by Redis).
+_PRUNE = """
+local function prune(index, now, key_prefix)
   local last = 0
   for _, member in ipairs(redis.call('ZRANGE', index, 0, -1)) do
-    local deadline = redis.call('PEXPIRETIME', key_prefix .. member)
+    local key = key_prefix .. member
+    local deadline = redis.call('PEXPIRETIME', key)
     if deadline <= now then
+      redis.call('DEL', key)
       redis.call('ZREM', index, member)
     elseif deadline > last then
       last = deadline
     end
   end
-  redis.call('PEXPIREAT', index, last)
+  if last > 0 then redis.call('PEXPIREAT', index, last) end
+end
+
+local function reindex(index, digest, expires, now, key_prefix)
+  redis.call('ZADD', index, expires, digest)
+  prune(index, now, key_prefix)
 end
 """
 
 # KEYS: session, index. ARGV: document, deadline, now, digest, expires, prefix.
 _CREATE = (
-    _REINDEX
+    _PRUNE
     + """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('JSON.SET', KEYS[1], '$', ARGV[1])
@@ -84,6 +96,10 @@ return 1
 # ARGV: now, index prefix, digest, touch resolution, last-seen resolution.
 # Replies: {'ok', document, last seen}, {'missing'}, {'expired'} or {'corrupt'}.
 _LOAD = """
+-- Times are whole milliseconds that string.format('%d') can print exactly.
+local function is_ms(value)
+  return type(value) == 'number' and value >= 0 and value < 2^53
+end
 local raw = redis.pcall('JSON.GET', KEYS[1])
 if type(raw) == 'table' then
   redis.call('DEL', KEYS[1])
@@ -93,8 +109,8 @@ if not raw then return {'missing'} end
 local decoded, doc = pcall(cjson.decode, raw)
 local deadline = redis.call('PEXPIRETIME', KEYS[1])
 if not decoded or type(doc) ~= 'table' or type(doc.username) ~= 'string'
-    or type(doc.last_seen_ms) ~= 'number' or type(doc.idle_timeout_ms) ~= 'number'
-    or type(doc.expires_at_ms) ~= 'number' or deadline < 0 then
+    or not is_ms(doc.last_seen_ms) or not is_ms(doc.idle_timeout_ms)
+    or not is_ms(doc.expires_at_ms) or deadline < 0 then
   redis.call('DEL', KEYS[1])
   return {'corrupt'}
 end
@@ -140,7 +156,7 @@ return 1
 # happens if it has gone) or 'replace' and the new document, then pairs of JSON
 # path and value to set on the new session.
 _ROTATE = (
-    _REINDEX
+    _PRUNE
     + """
 local now = tonumber(ARGV[1])
 local raw, first = ARGV[6], 7
@@ -150,6 +166,7 @@ if ARGV[5] == 'copy' then
 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], ARGV[2])
+if KEYS[3] ~= KEYS[4] then prune(KEYS[3], now, ARGV[4]) end
 if not raw then return 0 end
 local doc = cjson.decode(raw)
 if now >= doc.expires_at_ms then return 0 end
@@ -166,33 +183,37 @@ return redis.call('JSON.GET', KEYS[2])
 """
 )
 
-_DESTROY = """
+# KEYS: session, index. ARGV: digest, now, key prefix.
+_DESTROY = (
+    _PRUNE
+    + """
 local gone = redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
+prune(KEYS[2], tonumber(ARGV[2]), ARGV[3])
 return gone
 """
+)
 
 # ARGV: now, key prefix. Returns digest, document pairs of the user's live
-# sessions; the entries of sessions that have gone leave the index here.
-_LIST = """
+# sessions, once the index has been pruned; a key that holds no JSON goes too.
+_LIST = (
+    _PRUNE
+    + """
+prune(KEYS[1], tonumber(ARGV[1]), ARGV[2])
 local found = {}
-local now = tonumber(ARGV[1])
 for _, digest in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local key = ARGV[2] .. digest
-  local raw = nil
-  if redis.call('PEXPIRETIME', key) > now then
-    local ok, reply = pcall(redis.call, 'JSON.GET', key)
-    if ok then raw = reply end
-  end
-  if raw then
+  local ok, raw = pcall(redis.call, 'JSON.GET', ARGV[2] .. digest)
+  if ok and raw then
     table.insert(found, digest)
     table.insert(found, raw)
   else
+    redis.call('DEL', ARGV[2] .. digest)
     redis.call('ZREM', KEYS[1], digest)
   end
 end
 return found
 """
+)
 
 _DESTROY_ALL = """
 local digests = redis.call('ZRANGE', KEYS[1], 0, -1)
@@ -365,14 +386,8 @@ class SessionStore:
             self._report(status, digest)
             return None
 
-        try:
-            # Every request loads its session, and orjson decodes one in a fifth
-            # of the time the json module takes (1.3 against 6.1 µs here).
-            document = orjson.loads(reply[1])
-            _check_shape(document)
-        except (ValueError, TypeError, KeyError):
-            log.warning("undecodable session %s discarded", handle_of(digest))
-            self.destroy_key(digest, None)
+        document = self._decoded(reply[1], digest, None)
+        if document is None:
             return None
         document["last_seen_ms"] = int(reply[2])
         return Session(token, document)
@@ -448,7 +463,10 @@ class SessionStore:
         index = index_key(username) if username else _INDEX_PREFIX
         with self._talking():
             return bool(
-                self._destroy(keys=[_KEY_PREFIX + digest, index], args=[digest])
+                self._destroy(
+                    keys=[_KEY_PREFIX + digest, index],
+                    args=[digest, self._now_ms(), _KEY_PREFIX],
+                )
             )
 
     def sessions_of(self, username: str) -> list[SessionSummary]:
@@ -497,7 +515,24 @@ class SessionStore:
                 keys=[index_key(username)], args=[self._now_ms(), _KEY_PREFIX]
             )
         for digest, raw in zip(reply[::2], reply[1::2], strict=True):
-            yield _text(digest), json.loads(raw)
+            document = self._decoded(raw, _text(digest), username)
+            if document is not None and document["username"] == username:
+                yield _text(digest), document
+
+    def _decoded(
+        self, raw: str, digest: str, username: str | None
+    ) -> dict[str, Any] | None:
+        """Return the session raw holds; None, deleting it, if it is not one."""
+        try:
+            # Every request loads its session, and orjson decodes one in a fifth
+            # of the time the json module takes (1.3 against 6.1 µs here).
+            document = orjson.loads(raw)
+            _check_shape(document)
+        except (ValueError, TypeError, KeyError):
+            log.warning("undecodable session %s discarded", handle_of(digest))
+            self.destroy_key(digest, username)
+            return None
+        return document
 
     def _new_document(
         self, username: str, profile: dict[str, Any], permissions: list[str]
@@ -559,10 +594,20 @@ def _checked_permissions(permissions: list[str]) -> list[str]:
 
 
 def _check_shape(document: Any) -> None:
+    """Raise TypeError, KeyError or ValueError unless document is a session."""
     if not isinstance(document, dict) or not isinstance(document["profile"], dict):
         raise TypeError("a session is a JSON object with a profile")
-    if not all(isinstance(p, str) for p in document["permissions"]):
-        raise TypeError("permissions are strings")
+    if not isinstance(document["username"], str):
+        raise TypeError("a session names its user")
+    permissions = document["permissions"]
+    if not isinstance(permissions, list) or not set(permissions) <= _PERMISSIONS:
+        raise TypeError(f"permissions are a list of {config.PERMISSIONS}")
+    for field in _TIME_FIELDS:
+        value = document[field]
+        if type(value) is not int or not 0 <= value <= _LATEST_MS:
+            raise ValueError(f"{field} is not a moment in milliseconds")
+    if not isinstance(document.get("client", ""), str):
+        raise TypeError("the client label is text")
 
 
 def _moment(epoch_ms: int) -> datetime:

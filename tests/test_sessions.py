@@ -154,6 +154,50 @@ def test_unknown_and_undecodable_sessions_are_no_session_and_create_nothing(r, c
     ]
 
 
+BROKEN_FIELDS = [
+    {"created_ms": None},
+    {"created_ms": "yesterday"},
+    {"created_ms": 1e300},
+    {"last_seen_ms": 1e300},
+    {"expires_at_ms": 10**17},
+    {"idle_timeout_ms": -1},
+    {"permissions": {"admin": 1}},
+    {"permissions": "admin"},
+    {"username": ["bob"]},
+    {"client": 7},
+]
+
+
+@pytest.mark.parametrize("broken", BROKEN_FIELDS, ids=str)
+def test_a_session_with_a_field_out_of_shape_is_no_session(r, caplog, broken):
+    store = SessionStore(r)
+    session = open_session(store)
+    r.json().set(session.key, "$", {**session.data, **broken})
+    with caplog.at_level(logging.WARNING, logger="redisbank.security"):
+        assert store.load(session.token) is None
+    assert r.exists(session.key) == 0
+    assert caplog.messages == [f"undecodable session {session.handle} discarded"]
+
+
+@pytest.mark.parametrize("broken", BROKEN_FIELDS[:3], ids=str)
+def test_a_listing_leaves_out_and_discards_a_session_out_of_shape(r, broken):
+    store = SessionStore(r)
+    kept, spoiled = open_session(store), open_session(store)
+    r.json().set(spoiled.key, "$", {**spoiled.data, **broken})
+    assert [s.handle for s in store.sessions_of("bob")] == [kept.handle]
+    assert r.exists(spoiled.key) == 0
+    assert r.zrange("redisBank:user-sessions:bob", 0, -1) == [kept.digest]
+
+
+def test_a_listing_shows_only_the_sessions_of_the_user_it_lists(r):
+    store = SessionStore(r)
+    bobs, alices = open_session(store), open_session(store, username="alice")
+    r.zadd("redisBank:user-sessions:bob", {alices.digest: 1e15})
+    assert [s.handle for s in store.sessions_of("bob")] == [bobs.handle]
+    assert store.revoke("bob", alices.handle) is False
+    assert r.exists(alices.key) == 1
+
+
 def test_an_update_changes_only_its_field_and_keeps_the_ttl(r):
     store = SessionStore(r)
     session = open_session(store)
@@ -248,12 +292,39 @@ def test_a_login_drops_the_sessions_that_have_gone_from_the_index(r):
     store.destroy(laptop)
     clock.advance(11)  # the phone has been idle 11 s; Redis has not expired it
     tablet = store.create("bob", PROFILE, ["user"], "tablet")
-    assert r.exists(phone.key) == 1
     assert r.zrange("redisBank:user-sessions:bob", 0, -1) == [tablet.digest]
     assert (
         r.zscore("redisBank:user-sessions:bob", tablet.digest)
         == (tablet.data["expires_at_ms"])
     )
+    assert r.exists(phone.key) == 0  # deleted, as a load would have
+
+
+def test_a_server_whose_clock_lags_cannot_use_a_session_the_index_dropped(r):
+    ahead, behind = FakeClock(), FakeClock()
+    ahead.advance(2)
+    node_a = SessionStore(r, idle_timeout_s=10, absolute_timeout_s=100, clock=ahead)
+    node_b = SessionStore(r, idle_timeout_s=10, absolute_timeout_s=100, clock=behind)
+    phone = node_b.create("bob", PROFILE, ["user"], "phone")
+    ahead.advance(9)
+    behind.advance(9)  # idle past its deadline on A's clock, not yet on B's
+    laptop = node_a.create("bob", PROFILE, ["user"], "laptop")
+
+    assert node_b.load(phone.token) is None
+    assert [s.handle for s in node_b.sessions_of("bob")] == [laptop.handle]
+    assert node_a.revoke_all("bob") == 1
+    assert r.keys("redisBank:session:*") == []
+
+
+def test_logout_lets_the_index_expire_with_the_sessions_left(r):
+    store = SessionStore(r, idle_timeout_s=10, absolute_timeout_s=100)
+    phone = open_session(store)
+    time.sleep(0.01)
+    laptop = open_session(store)
+    index = "redisBank:user-sessions:bob"
+    assert r.pexpiretime(index) == r.pexpiretime(laptop.key)
+    store.destroy(laptop)
+    assert r.pexpiretime(index) == r.pexpiretime(phone.key)
 
 
 def test_revoke_all_ends_every_session_of_one_user_only(r):
