@@ -81,6 +81,14 @@ local function reindex(index, digest, expires, now, key_prefix)
 end
 """
 
+# Times are whole milliseconds, which string.format('%d') prints exactly.
+_IS_MS = """
+local function is_ms(value)
+  return type(value) == 'number' and value >= 0 and value < 2^53
+    and value == math.floor(value)
+end
+"""
+
 # KEYS: session, index. ARGV: document, deadline, now, digest, expires, prefix.
 _CREATE = (
     _PRUNE
@@ -95,11 +103,9 @@ return 1
 
 # ARGV: now, index prefix, digest, touch resolution, last-seen resolution.
 # Replies: {'ok', document, last seen}, {'missing'}, {'expired'} or {'corrupt'}.
-_LOAD = """
--- Times are whole milliseconds that string.format('%d') can print exactly.
-local function is_ms(value)
-  return type(value) == 'number' and value >= 0 and value < 2^53
-end
+_LOAD = (
+    _IS_MS
+    + """
 local raw = redis.pcall('JSON.GET', KEYS[1])
 if type(raw) == 'table' then
   redis.call('DEL', KEYS[1])
@@ -139,6 +145,7 @@ if now - seen >= tonumber(ARGV[5]) then
 end
 return {'ok', raw, string.format('%d', seen)}
 """
+)
 
 # ARGV: now, then pairs of JSON path and JSON value. Returns 1 if written.
 _UPDATE = """
@@ -157,19 +164,24 @@ return 1
 # path and value to set on the new session.
 _ROTATE = (
     _PRUNE
+    + _IS_MS
     + """
 local now = tonumber(ARGV[1])
 local raw, first = ARGV[6], 7
 if ARGV[5] == 'copy' then
-  raw, first = redis.call('JSON.GET', KEYS[1]), 6
+  local ok, stored = pcall(redis.call, 'JSON.GET', KEYS[1])
+  raw, first = ok and stored, 6
   if raw and now >= redis.call('PEXPIRETIME', KEYS[1]) then raw = nil end
 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], ARGV[2])
-if KEYS[3] ~= KEYS[4] then prune(KEYS[3], now, ARGV[4]) end
+prune(KEYS[3], now, ARGV[4])
 if not raw then return 0 end
-local doc = cjson.decode(raw)
-if now >= doc.expires_at_ms then return 0 end
+local decoded, doc = pcall(cjson.decode, raw)
+if not decoded or type(doc) ~= 'table' or not is_ms(doc.idle_timeout_ms)
+    or not is_ms(doc.expires_at_ms) or now >= doc.expires_at_ms then
+  return 0
+end
 local deadline = string.format('%d',
   math.min(now + doc.idle_timeout_ms, doc.expires_at_ms))
 redis.call('JSON.SET', KEYS[2], '$', raw)
@@ -195,7 +207,7 @@ return gone
 )
 
 # ARGV: now, key prefix. Returns digest, document pairs of the user's live
-# sessions, once the index has been pruned; a key that holds no JSON goes too.
+# sessions, once the index has been pruned.
 _LIST = (
     _PRUNE
     + """
@@ -203,23 +215,24 @@ prune(KEYS[1], tonumber(ARGV[1]), ARGV[2])
 local found = {}
 for _, digest in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local ok, raw = pcall(redis.call, 'JSON.GET', ARGV[2] .. digest)
-  if ok and raw then
-    table.insert(found, digest)
-    table.insert(found, raw)
-  else
-    redis.call('DEL', ARGV[2] .. digest)
-    redis.call('ZREM', KEYS[1], digest)
-  end
+  table.insert(found, digest)
+  -- A key that holds no JSON comes back as nil, for the caller to discard.
+  table.insert(found, ok and raw)
 end
 return found
 """
 )
 
+# KEYS: index. ARGV: key prefix, username. Deletes only the user's own
+# sessions, whatever else an index may have been made to name.
 _DESTROY_ALL = """
-local digests = redis.call('ZRANGE', KEYS[1], 0, -1)
 local gone = 0
-for _, digest in ipairs(digests) do
-  gone = gone + redis.call('DEL', ARGV[1] .. digest)
+for _, digest in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local key = ARGV[1] .. digest
+  local ok, owner = pcall(redis.call, 'JSON.GET', key, '$.username')
+  if ok and owner and cjson.decode(owner)[1] == ARGV[2] then
+    gone = gone + redis.call('DEL', key)
+  end
 end
 redis.call('DEL', KEYS[1])
 return gone
@@ -432,7 +445,10 @@ class SessionStore:
         if permissions is not None:
             changes += ["$.permissions", json.dumps(_checked_permissions(permissions))]
         moved = self._move(session, token, changes, username=session.username)
-        return Session(token, json.loads(moved)) if moved else None
+        if not moved:
+            return None
+        document = self._decoded(moved, digest_of(token), session.username)
+        return Session(token, document) if document is not None else None
 
     def _move(
         self, old: Session, token: str, changes: list[str], *, username: str
@@ -497,7 +513,9 @@ class SessionStore:
         """End every session of username's; return how many there were."""
         with self._talking():
             return int(
-                self._destroy_all(keys=[index_key(username)], args=[_KEY_PREFIX])
+                self._destroy_all(
+                    keys=[index_key(username)], args=[_KEY_PREFIX, username]
+                )
             )
 
     def _evalsha(self, script, key: str, *args: Any) -> Any:
@@ -514,15 +532,23 @@ class SessionStore:
             reply = self._list(
                 keys=[index_key(username)], args=[self._now_ms(), _KEY_PREFIX]
             )
+        now = self._now_ms()
         for digest, raw in zip(reply[::2], reply[1::2], strict=True):
             document = self._decoded(raw, _text(digest), username)
-            if document is not None and document["username"] == username:
-                yield _text(digest), document
+            if document is None or document["username"] != username:
+                continue
+            if document["expires_at_ms"] <= now:  # past its absolute limit
+                self.destroy_key(_text(digest), username)
+                continue
+            yield _text(digest), document
 
     def _decoded(
-        self, raw: str, digest: str, username: str | None
+        self, raw: str | None, digest: str, username: str | None
     ) -> dict[str, Any] | None:
-        """Return the session raw holds; None, deleting it, if it is not one."""
+        """Return the session raw holds; None, deleting it, if it is not one.
+
+        raw is None when the key holds something other than a JSON document.
+        """
         try:
             # Every request loads its session, and orjson decodes one in a fifth
             # of the time the json module takes (1.3 against 6.1 µs here).

@@ -18,6 +18,13 @@ def open_session(store, username="bob", permissions=("user",)):
     return store.create(username, PROFILE, list(permissions), "pytest")
 
 
+def two_sessions_in_turn(store):
+    """Open two of bob's sessions, the second with the later deadline."""
+    earlier = open_session(store)
+    time.sleep(0.01)
+    return earlier, open_session(store)
+
+
 def test_redis_holds_only_the_hash_of_the_token(r):
     session = open_session(SessionStore(r))
     assert len(session.token) == 43  # 32 random bytes, base64url: 256 bits
@@ -160,6 +167,8 @@ BROKEN_FIELDS = [
     {"created_ms": 1e300},
     {"last_seen_ms": 1e300},
     {"expires_at_ms": 10**17},
+    {"expires_at_ms": 4e12},
+    {"expires_at_ms": 4e12 + 0.5},
     {"idle_timeout_ms": -1},
     {"permissions": {"admin": 1}},
     {"permissions": "admin"},
@@ -196,6 +205,51 @@ def test_a_listing_shows_only_the_sessions_of_the_user_it_lists(r):
     assert [s.handle for s in store.sessions_of("bob")] == [bobs.handle]
     assert store.revoke("bob", alices.handle) is False
     assert r.exists(alices.key) == 1
+
+
+def test_a_listing_warns_of_and_discards_a_key_that_is_not_a_session(r, caplog):
+    store = SessionStore(r)
+    kept, spoiled = open_session(store), open_session(store)
+    r.set(spoiled.key, "x", px=60_000)
+    with caplog.at_level(logging.WARNING, logger="redisbank.security"):
+        assert [s.handle for s in store.sessions_of("bob")] == [kept.handle]
+    assert r.exists(spoiled.key) == 0
+    assert caplog.messages == [f"undecodable session {spoiled.handle} discarded"]
+
+
+def test_a_listing_leaves_out_a_session_past_its_stored_absolute_limit(r):
+    store = SessionStore(r)
+    kept, tampered = open_session(store), open_session(store)
+    r.json().set(tampered.key, "$.expires_at_ms", 0)
+    assert [s.handle for s in store.sessions_of("bob")] == [kept.handle]
+    assert r.exists(tampered.key) == 0
+
+
+def test_logout_everywhere_ends_only_the_users_own_sessions(r):
+    store = SessionStore(r)
+    bobs, alices = open_session(store), open_session(store, username="alice")
+    r.zadd("redisBank:user-sessions:bob", {alices.digest: 1e15})
+    assert store.revoke_all("bob") == 1
+    assert r.exists(bobs.key) == 0
+    assert store.load(alices.token).username == "alice"
+
+
+def test_a_rotation_of_a_session_out_of_shape_is_refused_cleanly(r):
+    store = SessionStore(r)
+    session = open_session(store)
+    loaded = store.load(session.token)
+    r.json().set(session.key, "$.expires_at_ms", "soon")
+    assert store.rotate(loaded) is None
+    assert r.keys("redisBank:session:*") == []
+
+
+def test_a_rotation_that_finds_its_session_gone_resets_the_index_expiry(r):
+    store = SessionStore(r, idle_timeout_s=10, absolute_timeout_s=100)
+    kept, gone = two_sessions_in_turn(store)
+    r.delete(gone.key)
+    assert store.rotate(gone) is None
+    index = "redisBank:user-sessions:bob"
+    assert r.pexpiretime(index) == r.pexpiretime(kept.key)
 
 
 def test_an_update_changes_only_its_field_and_keeps_the_ttl(r):
@@ -318,9 +372,7 @@ def test_a_server_whose_clock_lags_cannot_use_a_session_the_index_dropped(r):
 
 def test_logout_lets_the_index_expire_with_the_sessions_left(r):
     store = SessionStore(r, idle_timeout_s=10, absolute_timeout_s=100)
-    phone = open_session(store)
-    time.sleep(0.01)
-    laptop = open_session(store)
+    phone, laptop = two_sessions_in_turn(store)
     index = "redisBank:user-sessions:bob"
     assert r.pexpiretime(index) == r.pexpiretime(laptop.key)
     store.destroy(laptop)
