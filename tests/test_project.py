@@ -3,6 +3,7 @@
 import json
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -73,3 +74,19 @@ def test_the_readme_file_tree_matches_the_repository():
             assert module.name in listed, (
                 f"the README's tree lacks redisbank/{module.name}"
             )
+
+
+def test_every_file_the_package_reads_is_declared_as_package_data():
+    # An editable install reads the source tree; a wheel holds only what
+    # pyproject declares, so a page left out works here and breaks elsewhere.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = project["tool"]["setuptools"]["package-data"]["redisbank"]
+    package = ROOT / "redisbank"
+    tracked = subprocess.run(
+        ["git", "ls-files", "redisbank"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    data = [Path(name).relative_to("redisbank") for name in tracked]
+    data = [path for path in data if path.suffix != ".py"]
+    assert data, "the package ships its pages and static files"
+    for path in data:
+        assert any((package / path).match(str(package / p)) for p in patterns), path
