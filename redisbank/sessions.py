@@ -345,11 +345,9 @@ class SessionStore:
             return script(keys=[key], args=args)
 
     def _live(self, username: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        now = self._now_ms()  # one moment for the script's pruning and the check below
         with self._talking():
-            reply = self._list(
-                keys=[index_key(username)], args=[self._now_ms(), _KEY_PREFIX]
-            )
-        now = self._now_ms()
+            reply = self._list(keys=[index_key(username)], args=[now, _KEY_PREFIX])
         for digest, raw in zip(reply[::2], reply[1::2], strict=True):
             document = self._decoded(raw, _text(digest), username)
             if document is None or document["username"] != username:
